@@ -1,0 +1,160 @@
+using System.Text;
+using Google.Protobuf;
+using WebDnn.Core;
+using WebDnn.Onnx.Protos;
+
+namespace WebDnn.Onnx;
+
+/// <summary>TensorProto → <see cref="Tensor"/>, including external data that must stay inside the model's folder.</summary>
+public static class TensorReader
+{
+    /// <summary>Parses a serialized TensorProto (the node tests' input_N.pb / output_N.pb files).</summary>
+    public static Tensor ReadFile(string path)
+    {
+        var proto = new TensorProto();
+        try
+        {
+            proto.MergeFrom(File.ReadAllBytes(path));
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidModelException($"{path}: not a valid TensorProto ({e.Message})", e);
+        }
+        return Read(proto, Path.GetDirectoryName(Path.GetFullPath(path)), "tensor");
+    }
+
+    internal static Tensor Read(TensorProto t, string? baseDir, string what)
+    {
+        int onnxType = t.DataType;
+        if (!Enum.IsDefined(typeof(DataType), onnxType) || onnxType == 0)
+        {
+            throw new UnsupportedModelException($"{what} '{t.Name}' has element type {onnxType} ({TypeName(onnxType)}), which is not supported");
+        }
+        var dt = (DataType)onnxType;
+        var shape = new int[t.Dims.Count];
+        double count = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            long d = t.Dims[i];
+            if (d < 0)
+            {
+                throw new InvalidModelException($"{what} '{t.Name}' has negative dimension {d}");
+            }
+            count *= d;
+            if (count > Tensor.MaxElements || d > int.MaxValue)
+            {
+                throw new InvalidModelException($"{what} '{t.Name}' declares shape [{string.Join(",", t.Dims)}] ({count:0} elements or more): absurd dimensions, refusing to allocate");
+            }
+            shape[i] = (int)d;
+        }
+        int n = (int)count;
+
+        if (t.DataLocation == TensorProto.Types.DataLocation.External)
+        {
+            return Tensor.FromBytes(dt, shape, ReadExternal(t, baseDir, what, (long)n * dt.ByteSize()));
+        }
+        if (!t.RawData.IsEmpty)
+        {
+            if (dt == DataType.String)
+            {
+                throw new InvalidModelException($"{what} '{t.Name}': string tensors cannot use raw_data");
+            }
+            return Tensor.FromBytes(dt, shape, t.RawData.Span);
+        }
+        var result = Tensor.Zeros(dt, shape);
+        int have = dt switch
+        {
+            DataType.Float32 => t.FloatData.Count,
+            DataType.Float64 => t.DoubleData.Count,
+            DataType.Int64 => t.Int64Data.Count,
+            DataType.UInt32 or DataType.UInt64 => t.Uint64Data.Count,
+            DataType.String => t.StringData.Count,
+            _ => t.Int32Data.Count,
+        };
+        if (have != n)
+        {
+            throw new InvalidModelException($"{what} '{t.Name}' holds {have} values but shape [{string.Join(",", shape)}] needs {n}");
+        }
+        for (int i = 0; i < n; i++)
+        {
+            switch (dt)
+            {
+                case DataType.Float32: ((float[])result.Data)[i] = t.FloatData[i]; break;
+                case DataType.Float64: ((double[])result.Data)[i] = t.DoubleData[i]; break;
+                case DataType.Int64: ((long[])result.Data)[i] = t.Int64Data[i]; break;
+                case DataType.UInt32: ((uint[])result.Data)[i] = (uint)t.Uint64Data[i]; break;
+                case DataType.UInt64: ((ulong[])result.Data)[i] = t.Uint64Data[i]; break;
+                case DataType.String: ((string[])result.Data)[i] = Encoding.UTF8.GetString(t.StringData[i].Span); break;
+                // float16 and bfloat16 travel as their bit patterns in int32_data.
+                case DataType.Float16: ((Half[])result.Data)[i] = BitConverter.UInt16BitsToHalf((ushort)t.Int32Data[i]); break;
+                case DataType.BFloat16: ((ushort[])result.Data)[i] = (ushort)t.Int32Data[i]; break;
+                default: result.SetLong(i, t.Int32Data[i]); break;
+            }
+        }
+        return result;
+    }
+
+    private static byte[] ReadExternal(TensorProto t, string? baseDir, string what, long expectedBytes)
+    {
+        string? location = null;
+        long offset = 0, length = -1;
+        foreach (var kv in t.ExternalData)
+        {
+            switch (kv.Key)
+            {
+                case "location": location = kv.Value; break;
+                case "offset" when long.TryParse(kv.Value, out var o) && o >= 0: offset = o; break;
+                case "length" when long.TryParse(kv.Value, out var l) && l >= 0: length = l; break;
+                case "offset" or "length": throw new InvalidModelException($"{what} '{t.Name}': external data {kv.Key} '{kv.Value}' is not a non-negative integer");
+                default: break;
+            }
+        }
+        if (string.IsNullOrEmpty(location))
+        {
+            throw new InvalidModelException($"{what} '{t.Name}' uses external data but names no location");
+        }
+        if (baseDir is null)
+        {
+            throw new InvalidModelException($"{what} '{t.Name}' uses external data '{location}', but the model was not loaded from a file, so there is no folder to read it from");
+        }
+        string root = Path.GetFullPath(baseDir);
+        string full = Path.GetFullPath(Path.Combine(root, location));
+        if (Path.IsPathRooted(location) || !full.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new InvalidModelException($"{what} '{t.Name}': external data path '{location}' points outside the model's folder {root}; refusing to read it");
+        }
+        if (!File.Exists(full))
+        {
+            throw new InvalidModelException($"{what} '{t.Name}': external data file '{location}' is missing (looked for {full}); copy it next to the model");
+        }
+        if (length < 0)
+        {
+            length = expectedBytes;
+        }
+        if (length != expectedBytes)
+        {
+            throw new InvalidModelException($"{what} '{t.Name}': external data length {length} does not match its shape ({expectedBytes} bytes)");
+        }
+        using var fs = File.OpenRead(full);
+        if (offset + length > fs.Length)
+        {
+            throw new InvalidModelException($"{what} '{t.Name}': external data '{location}' has {fs.Length} bytes, but offset {offset} + length {length} reaches past its end");
+        }
+        var buf = new byte[length];
+        fs.Seek(offset, SeekOrigin.Begin);
+        fs.ReadExactly(buf);
+        return buf;
+    }
+
+    internal static string TypeName(int onnxType) => onnxType switch
+    {
+        14 => "complex64",
+        15 => "complex128",
+        >= 17 and <= 20 => "float8",
+        21 => "uint4",
+        22 => "int4",
+        23 => "float4e2m1",
+        24 => "float8e8m0",
+        _ => "unknown",
+    };
+}

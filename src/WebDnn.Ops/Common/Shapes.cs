@@ -1,0 +1,99 @@
+using WebDnn.Core;
+
+namespace WebDnn.Ops;
+
+/// <summary>Shape helpers shared by op inference and evaluation.</summary>
+public static class Shapes
+{
+    /// <summary>Numpy broadcasting of symbolic shapes. Throws <paramref name="ctx"/>'s error when incompatible.</summary>
+    public static Dim[] Broadcast(NodeContext ctx, params Dim[][] shapes)
+    {
+        int rank = shapes.Max(s => s.Length);
+        var r = new Dim[rank];
+        for (int i = 0; i < rank; i++)
+        {
+            Dim acc = 1;
+            foreach (var s in shapes)
+            {
+                int j = i - (rank - s.Length);
+                if (j < 0)
+                {
+                    continue;
+                }
+                var d = s[j];
+                if (d.IsKnown && d.Value == 1)
+                {
+                    continue;
+                }
+                if (acc.IsKnown && acc.Value == 1)
+                {
+                    acc = d;
+                }
+                else if (d.IsKnown && acc.IsKnown && d.Value != acc.Value)
+                {
+                    throw ctx.Error($"shapes [{string.Join(",", shapes.Select(x => string.Join("x", x)))}] cannot be broadcast together (axis {i}: {acc} vs {d})");
+                }
+                else if (!acc.IsKnown && d.IsKnown)
+                {
+                    acc = d;
+                }
+            }
+            r[i] = acc;
+        }
+        return r;
+    }
+
+    public static int[] Broadcast(NodeContext ctx, params int[][] shapes) =>
+        Broadcast(ctx, shapes.Select(s => s.Select(d => Dim.Of(d)).ToArray()).ToArray()).Select(d => (int)d.Value).ToArray();
+
+    public static Dim[] ToDims(int[] shape) => shape.Select(d => Dim.Of(d)).ToArray();
+
+    public static Dim[] ToDims(long[] shape) => shape.Select(Dim.Of).ToArray();
+
+    /// <summary>
+    /// Maps an output flat index to the flat index in an input of shape <paramref name="inShape"/> broadcast to <paramref name="outShape"/>.
+    /// Precompute with <see cref="BroadcastStrides"/> for loops.
+    /// </summary>
+    public static int[] BroadcastStrides(int[] inShape, int[] outShape)
+    {
+        var strides = new int[outShape.Length];
+        var own = Tensor.Strides(inShape);
+        int off = outShape.Length - inShape.Length;
+        for (int i = 0; i < inShape.Length; i++)
+        {
+            strides[i + off] = inShape[i] == 1 ? 0 : own[i];
+        }
+        return strides;
+    }
+
+    /// <summary>Calls <paramref name="body"/>(outIndex, inIndex0, inIndex1, …) for every element of <paramref name="outShape"/>.</summary>
+    public static void ForEachBroadcast(int[] outShape, int[][] inShapes, Action<int, int[]> body)
+    {
+        long n = Tensor.ElementCount(outShape);
+        int rank = outShape.Length;
+        var strides = inShapes.Select(s => BroadcastStrides(s, outShape)).ToArray();
+        var idx = new int[rank];
+        var offs = new int[inShapes.Length];
+        for (int i = 0; i < n; i++)
+        {
+            body(i, offs);
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                idx[d]++;
+                for (int k = 0; k < offs.Length; k++)
+                {
+                    offs[k] += strides[k][d];
+                }
+                if (idx[d] < outShape[d])
+                {
+                    break;
+                }
+                for (int k = 0; k < offs.Length; k++)
+                {
+                    offs[k] -= strides[k][d] * outShape[d];
+                }
+                idx[d] = 0;
+            }
+        }
+    }
+}

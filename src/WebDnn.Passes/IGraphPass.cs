@@ -1,0 +1,25 @@
+using WebDnn.Core;
+
+namespace WebDnn.Passes;
+
+/// <summary>One step of the optimization pipeline. Passes are listed by hand in Pipelines.cs.</summary>
+public interface IGraphPass
+{
+    string Name { get; }
+
+    void Run(Graph g, PassContext ctx);
+}
+
+/// <summary>Options, diagnostics and the trace hook shared by the passes of one compilation.</summary>
+public sealed class PassContext
+{
+    /// <summary>Fixed sizes for symbolic input dimensions (from --shape), by input name.</summary>
+    public Dictionary<string, long[]> InputShapes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Called after every pass with its name and the graph (inspect --dump-after, verifier in tests).</summary>
+    public Action<string, Graph>? AfterPass { get; set; }
+
+    public List<string> Diagnostics { get; } = [];
+
+    public CancellationToken Cancellation { get; set; }
+}

@@ -1,0 +1,50 @@
+using WebDnn.Core;
+using WebDnn.Ops;
+
+namespace WebDnn.Passes;
+
+/// <summary>
+/// Shape and type inference: applies --shape overrides to graph inputs, then runs every node's
+/// <see cref="OpDef.InferTypes"/> in topological order. Inconsistent shapes end in an <see cref="InvalidModelException"/>
+/// naming the node. Subgraph bodies are left to their op.
+/// </summary>
+/// <remarks>Must run first, and again after any pass that creates values without types.</remarks>
+public sealed class InferShapes : IGraphPass
+{
+    public string Name => "infer-shapes";
+
+    public void Run(Graph g, PassContext ctx)
+    {
+        foreach (var input in g.Inputs)
+        {
+            if (ctx.InputShapes.TryGetValue(input.Name, out var dims))
+            {
+                var old = input.Type ?? throw new InvalidModelException($"input '{input.Name}' has no type");
+                if (old.Shape is not null && old.Shape.Length != dims.Length)
+                {
+                    throw new UsageException($"--shape {input.Name}: the model's input has rank {old.Shape.Length}, but {dims.Length} dimensions were given");
+                }
+                for (int i = 0; old.Shape is not null && i < dims.Length; i++)
+                {
+                    if (old.Shape[i].IsKnown && old.Shape[i].Value != dims[i])
+                    {
+                        throw new UsageException($"--shape {input.Name}: dimension {i} is fixed to {old.Shape[i].Value} in the model, not {dims[i]}");
+                    }
+                }
+                input.Type = TensorType.Of(old.DataType, dims);
+            }
+        }
+        foreach (var node in g.Nodes)
+        {
+            var op = OpRegistry.Find(node) ?? throw new UnsupportedModelException($"{node.Describe()}: operator {node.OpType} (opset {node.Opset}) is not supported");
+            op.InferTypes(new InferContext(node));
+            foreach (var o in node.Outputs)
+            {
+                if (o.Type is null && o.Consumers.Count > 0)
+                {
+                    throw new InvalidModelException($"{node.Describe()}: could not infer the type of output '{o.Name}'");
+                }
+            }
+        }
+    }
+}
