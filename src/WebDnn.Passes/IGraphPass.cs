@@ -21,5 +21,11 @@ public sealed class PassContext
 
     public List<string> Diagnostics { get; } = [];
 
+    /// <summary>Run <see cref="Core.Verification.GraphVerifier"/> after every pass (tests, <c>--verify</c>).</summary>
+    public bool Verify { get; set; }
+
+    /// <summary>Receives one line per pass as it starts (the CLI shows compile progress with it).</summary>
+    public IProgress<string>? Progress { get; set; }
+
     public CancellationToken Cancellation { get; set; }
 }

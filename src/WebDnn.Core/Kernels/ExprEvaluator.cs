@@ -157,6 +157,149 @@ public static class ExprEvaluator
 
     private static double Wrap(long v, DataType t) => CastTo(v, DataType.Int64, t);
 
+    /// <summary>
+    /// True when every node of <paramref name="e"/> is integer- or bool-typed, so <see cref="EvalInt"/> evaluates it
+    /// exactly (int64/uint64 beyond 2^53 included).
+    /// </summary>
+    public static bool IsIntegral(Expr e) => (e.Type.IsInteger() || e.Type == DataType.Bool) && e switch
+    {
+        UnaryExpr u => IsIntegral(u.A),
+        BinaryExpr b => IsIntegral(b.A) && IsIntegral(b.B),
+        SelectExpr s => IsIntegral(s.Cond) && IsIntegral(s.A) && IsIntegral(s.B),
+        CastExpr c => IsIntegral(c.A),
+        _ => true,
+    };
+
+    /// <summary>
+    /// Exact integer evaluation of an <see cref="IsIntegral"/> expression. Values are longs: uint64 as its bit pattern,
+    /// narrower types as their value, bool as 0/1; every node result is wrapped to its type. Semantics match
+    /// <see cref="Eval"/> (Div truncates, x/0 and x%0 give 0, Mod follows the divisor's sign, FMod the dividend's),
+    /// with unsigned division, comparison and shifts for uint64.
+    /// </summary>
+    public static long EvalInt(Expr e, ReadOnlySpan<long> inputs)
+    {
+        switch (e)
+        {
+            case InputExpr i:
+                return inputs[i.Index];
+            case ConstExpr c:
+                return WrapInt(c.ConstType == DataType.UInt64 && c.Value >= 9223372036854775808.0 ? unchecked((long)(ulong)c.Value) : (long)c.Value, c.ConstType);
+            case CastExpr c:
+                return WrapInt(EvalInt(c.A, inputs), c.To);
+            case SelectExpr s:
+                return EvalInt(s.Cond, inputs) != 0 ? EvalInt(s.A, inputs) : EvalInt(s.B, inputs);
+            case UnaryExpr u:
+                return UnaryInt(u.Op, EvalInt(u.A, inputs), u.A.Type);
+            case BinaryExpr b:
+                return BinaryInt(b.Op, EvalInt(b.A, inputs), EvalInt(b.B, inputs), b.A.Type);
+            default:
+                throw new InvalidOperationException($"unknown expression {e}");
+        }
+    }
+
+    /// <summary>Wraps <paramref name="v"/> to the range of <paramref name="t"/> (C# unchecked conversion; bool: v != 0).</summary>
+    public static long WrapInt(long v, DataType t) => unchecked(t switch
+    {
+        DataType.Bool => v != 0 ? 1 : 0,
+        DataType.Int8 => (sbyte)v,
+        DataType.UInt8 => (byte)v,
+        DataType.Int16 => (short)v,
+        DataType.UInt16 => (ushort)v,
+        DataType.Int32 => (int)v,
+        DataType.UInt32 => (uint)v,
+        _ => v,
+    });
+
+    private static long UnaryInt(UnaryOp op, long x, DataType t) => op switch
+    {
+        UnaryOp.Neg => WrapInt(unchecked(-x), t),
+        UnaryOp.Abs => t == DataType.UInt64 ? x : WrapInt(x < 0 ? unchecked(-x) : x, t),
+        UnaryOp.Sign => t == DataType.UInt64 ? (x != 0 ? 1 : 0) : Math.Sign(x),
+        UnaryOp.Relu => t == DataType.UInt64 || x > 0 ? x : 0,
+        UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round => x,
+        UnaryOp.Not => x == 0 ? 1 : 0,
+        UnaryOp.IsNaN or UnaryOp.IsInf or UnaryOp.IsPosInf or UnaryOp.IsNegInf => 0,
+        UnaryOp.BitNot => WrapInt(~x, t),
+        _ => WrapInt((long)Unary(op, t == DataType.UInt64 ? (double)(ulong)x : x, t), t),
+    };
+
+    private static long BinaryInt(BinaryOp op, long a, long b, DataType t)
+    {
+        bool u = t == DataType.UInt64;
+        unchecked
+        {
+            switch (op)
+            {
+                case BinaryOp.Add: return WrapInt(a + b, t);
+                case BinaryOp.Sub: return WrapInt(a - b, t);
+                case BinaryOp.Mul: return WrapInt(a * b, t);
+                case BinaryOp.Div:
+                    if (b == 0)
+                    {
+                        return 0;
+                    }
+                    return u ? (long)((ulong)a / (ulong)b) : b == -1 ? WrapInt(-a, t) : WrapInt(a / b, t);
+                case BinaryOp.Mod:
+                case BinaryOp.FMod:
+                    {
+                        if (b == 0)
+                        {
+                            return 0;
+                        }
+                        if (u)
+                        {
+                            return (long)((ulong)a % (ulong)b);
+                        }
+                        long r = b == -1 ? 0 : a % b;
+                        return op == BinaryOp.Mod && r != 0 && (r < 0) != (b < 0) ? r + b : r;
+                    }
+                case BinaryOp.Pow: return WrapInt(IntPow(a, b, u), t);
+                case BinaryOp.Max: return Cmp(a, b, u) >= 0 ? a : b;
+                case BinaryOp.Min: return Cmp(a, b, u) <= 0 ? a : b;
+                case BinaryOp.Equal: return a == b ? 1 : 0;
+                case BinaryOp.Less: return Cmp(a, b, u) < 0 ? 1 : 0;
+                case BinaryOp.LessOrEqual: return Cmp(a, b, u) <= 0 ? 1 : 0;
+                case BinaryOp.Greater: return Cmp(a, b, u) > 0 ? 1 : 0;
+                case BinaryOp.GreaterOrEqual: return Cmp(a, b, u) >= 0 ? 1 : 0;
+                case BinaryOp.And: return a != 0 && b != 0 ? 1 : 0;
+                case BinaryOp.Or: return a != 0 || b != 0 ? 1 : 0;
+                case BinaryOp.Xor: return (a != 0) != (b != 0) ? 1 : 0;
+                case BinaryOp.BitAnd: return WrapInt(a & b, t);
+                case BinaryOp.BitOr: return WrapInt(a | b, t);
+                case BinaryOp.BitXor: return WrapInt(a ^ b, t);
+                case BinaryOp.ShiftLeft: return (ulong)b >= 64 ? 0 : WrapInt((long)((ulong)a << (int)b), t);
+                case BinaryOp.ShiftRight: return (ulong)b >= 64 ? 0 : WrapInt((long)((ulong)a >> (int)b), t);
+                default: throw new InvalidOperationException($"unknown binary op {op}");
+            }
+        }
+    }
+
+    private static int Cmp(long a, long b, bool unsigned) => unsigned ? ((ulong)a).CompareTo((ulong)b) : a.CompareTo(b);
+
+    /// <summary>Integer power with wrap-around; negative exponents give the truncated value of 1/a^|b| (0 unless |a| = 1).</summary>
+    private static long IntPow(long a, long b, bool unsigned)
+    {
+        if (b < 0 && !unsigned)
+        {
+            return a == 1 ? 1 : a == -1 ? ((b & 1) == 0 ? 1 : -1) : 0;
+        }
+        ulong e = (ulong)b;
+        long r = 1;
+        unchecked
+        {
+            while (e != 0)
+            {
+                if ((e & 1) != 0)
+                {
+                    r *= a;
+                }
+                a *= a;
+                e >>= 1;
+            }
+        }
+        return r;
+    }
+
     /// <summary>erf with ~1e-15 relative accuracy (W. J. Cody's rational approximations via series/continued fraction).</summary>
     public static double Erf(double x)
     {

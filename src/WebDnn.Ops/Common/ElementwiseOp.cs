@@ -26,6 +26,18 @@ public abstract class ElementwiseOp : OpDef
     private int[] DataInputs(NodeContext ctx) =>
         Enumerable.Range(0, ctx.InputCount).Where(i => ctx.HasInput(i) && !IsFoldedInput(ctx, i)).ToArray();
 
+    /// <summary>
+    /// The node's scalar expression and the input slots its in0…in(n-1) stand for (inputs folded into the
+    /// expression, such as constant Clip bounds, are not listed). Used by the fusion passes; needs input types.
+    /// </summary>
+    public (Expr Expr, int[] Slots) ScalarExpr(Node node)
+    {
+        var ctx = new InferContext(node);
+        var idx = DataInputs(ctx);
+        var types = idx.Select(i => ctx.InputType(i).DataType).ToArray();
+        return (Build(ctx, types, ctx.ConstInput), idx);
+    }
+
     public override void InferTypes(InferContext ctx)
     {
         var idx = DataInputs(ctx);
@@ -39,34 +51,51 @@ public abstract class ElementwiseOp : OpDef
     {
         var idx = DataInputs(ctx);
         var ins = idx.Select(ctx.Input).ToArray();
-        var expr = Build(ctx, ins.Select(t => t.DataType).ToArray(), i => ctx.OptionalInput(i));
-        var outShape = Shapes.Broadcast(ctx, ins.Select(t => t.Shape).ToArray());
-        var result = Tensor.Zeros(expr.Type, outShape);
-        if (expr.Type == DataType.String || ins.Any(t => t.DataType == DataType.String))
+        if (ins.Any(t => t.DataType == DataType.String))
         {
             throw new UnsupportedModelException($"{ctx.Node.Describe()}: string tensors are not supported");
         }
+        var expr = Build(ctx, ins.Select(t => t.DataType).ToArray(), i => ctx.OptionalInput(i));
+        ctx.SetOutput(0, EvaluateExpr(ctx, expr, ins));
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="expr"/> for every element of the broadcast shape of <paramref name="ins"/>.
+    /// Expressions that are integer/bool throughout run in exact 64-bit integer arithmetic
+    /// (<see cref="ExprEvaluator.EvalInt"/>); the others in double, rounded to the output type on store.
+    /// </summary>
+    public static Tensor EvaluateExpr(NodeContext ctx, Expr expr, Tensor[] ins)
+    {
+        if (expr.Type == DataType.String)
+        {
+            throw new UnsupportedModelException($"{ctx.Node.Describe()}: string tensors are not supported");
+        }
+        var outShape = ins.Length == 0 ? [] : Shapes.Broadcast(ctx, ins.Select(t => t.Shape).ToArray());
+        var result = Tensor.Zeros(expr.Type, outShape);
+        var inShapes = ins.Select(t => t.Shape).ToArray();
+        if (ExprEvaluator.IsIntegral(expr))
+        {
+            var lv = new long[ins.Length];
+            Shapes.ForEachBroadcast(outShape, inShapes, (o, offs) =>
+            {
+                for (int k = 0; k < offs.Length; k++)
+                {
+                    lv[k] = ins[k].GetLong(offs[k]);
+                }
+                result.SetLong(o, ExprEvaluator.EvalInt(expr, lv));
+            });
+            return result;
+        }
         var vals = new double[ins.Length];
-        bool exactInt = expr.Type is DataType.Int64 or DataType.UInt64;
-        Shapes.ForEachBroadcast(outShape, ins.Select(t => t.Shape).ToArray(), (o, offs) =>
+        Shapes.ForEachBroadcast(outShape, inShapes, (o, offs) =>
         {
             for (int k = 0; k < offs.Length; k++)
             {
                 vals[k] = ins[k].GetDouble(offs[k]);
             }
-            double r = ExprEvaluator.Eval(expr, vals);
-            if (exactInt && expr is BinaryExpr { Op: BinaryOp.Add or BinaryOp.Sub or BinaryOp.Mul } b && b.A is InputExpr && b.B is InputExpr)
-            {
-                // Keep int64 arithmetic exact beyond 2^53.
-                long x = ins[0].GetLong(offs[0]), y = ins[1].GetLong(offs[1]);
-                result.SetLong(o, unchecked(b.Op switch { BinaryOp.Add => x + y, BinaryOp.Sub => x - y, _ => x * y }));
-            }
-            else
-            {
-                result.SetDouble(o, r);
-            }
+            result.SetDouble(o, ExprEvaluator.Eval(expr, vals));
         });
-        ctx.SetOutput(0, result);
+        return result;
     }
 
     public override bool Lower(LowerContext ctx)
@@ -99,6 +128,10 @@ public abstract class BinaryOpDef : ElementwiseOp
         if (types.Length != 2)
         {
             throw ctx.Error($"expects 2 inputs, got {types.Length}");
+        }
+        if (types[0] != types[1])
+        {
+            throw ctx.Error($"input types differ ({types[0].ShortName()} and {types[1].ShortName()})");
         }
         return Expr.Bin(Op, Expr.In(0, types[0]), Expr.In(1, types[1]));
     }

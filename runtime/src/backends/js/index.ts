@@ -1,0 +1,57 @@
+// The js backend: one ArrayBuffer arena laid out by the compiler's memory plan, the weight region as a second
+// buffer, a typed-array view per buffer id, and the generated kernels.js run in order.
+
+import type { Backend, BackendSession, LoadedPackage } from '../../backend.js';
+import type { ManifestBuffer } from '../../manifest.generated.js';
+import { importModule } from '../../resource.js';
+import type { KernelArray } from '../../tensor.js';
+import { elementCount } from '../../tensor.js';
+
+type KernelFn = (bufs: KernelArray[]) => void;
+
+function view(region: ArrayBuffer, b: ManifestBuffer): KernelArray {
+  const n = elementCount(b.shape);
+  const bytes = n * (b.dtype === 'bool' ? 1 : 4);
+  if (b.offset < 0 || b.offset % 4 !== 0 || b.offset + bytes > region.byteLength) {
+    throw new Error(`webdnn: invalid manifest: buffer ${b.id} (${bytes} bytes at ${b.offset}) does not fit its ${b.region} region of ${region.byteLength} bytes`);
+  }
+  switch (b.dtype) {
+    case 'f32': return new Float32Array(region, b.offset, n);
+    case 'i32': return new Int32Array(region, b.offset, n);
+    case 'bool': return new Uint8Array(region, b.offset, n);
+  }
+}
+
+export const jsBackend: Backend = {
+  name: 'js',
+  unavailableReason: () => Promise.resolve(null),
+  async create(pkg: LoadedPackage): Promise<BackendSession> {
+    const { manifest } = pkg;
+    const js = manifest.backends.js;
+    if (!js) throw new Error('the package has no js kernels');
+    const arena = new ArrayBuffer(manifest.arenaBytes);
+    const weights = pkg.weights.buffer.slice(pkg.weights.byteOffset, pkg.weights.byteOffset + pkg.weights.byteLength) as ArrayBuffer;
+    const bufs = manifest.buffers.map((b, i) => {
+      if (b.id !== i) throw new Error(`webdnn: invalid manifest: buffer at index ${i} has id ${b.id}`);
+      return view(b.region === 'weights' ? weights : arena, b);
+    });
+    const mod = (await importModule(pkg.base, js.module)) as { createKernels?: () => KernelFn[] };
+    if (typeof mod.createKernels !== 'function') throw new Error(`${js.module} does not export createKernels()`);
+    const kernels = mod.createKernels();
+    if (kernels.length !== js.kernels.length) {
+      throw new Error(`${js.module} has ${kernels.length} kernels, the manifest lists ${js.kernels.length}`);
+    }
+    const inputs = manifest.inputs.map((t) => bufs[t.bufferId]);
+    const outputs = manifest.outputs.map((t) => bufs[t.bufferId]);
+    return {
+      run(values: KernelArray[]): Promise<KernelArray[]> {
+        values.forEach((v, i) => inputs[i].set(v));
+        for (const k of kernels) k(bufs);
+        return Promise.resolve(outputs.map((o) => o.slice()));
+      },
+      dispose(): void {
+        bufs.length = 0;
+      },
+    };
+  },
+};

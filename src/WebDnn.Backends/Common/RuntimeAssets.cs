@@ -1,0 +1,25 @@
+namespace WebDnn.Backends.Common;
+
+/// <summary>The bundled browser runtime (runtime/dist/webdnn.js, embedded at build time).</summary>
+public static class RuntimeAssets
+{
+    public const string RuntimeFile = "webdnn.js";
+
+    /// <summary>The source text of webdnn.js.</summary>
+    public static string RuntimeText()
+    {
+        using var s = typeof(RuntimeAssets).Assembly.GetManifestResourceStream(RuntimeFile)
+            ?? throw new InvalidOperationException("webdnn.js is not embedded in WebDnn.Backends; build runtime/ (npm run build)");
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    }
+
+    /// <summary>Writes webdnn.js into <paramref name="dir"/> (created if needed); returns its path.</summary>
+    public static string CopyRuntimeTo(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        string path = Path.Combine(dir, RuntimeFile);
+        File.WriteAllText(path, RuntimeText());
+        return path;
+    }
+}

@@ -1,0 +1,24 @@
+using WebDnn.Core.Kernels;
+
+namespace WebDnn.Backends.Js.Kernels;
+
+/// <summary>gather_elements: walks the indices; the data offset of every axis but <c>Axis</c> is a strided operand.</summary>
+internal static class GatherElementsJs
+{
+    public static void Emit(JsKernelContext c, GatherElementsKernel k)
+    {
+        var idxShape = k.Inputs[1].Shape;
+        var dataStrides = StridedLoop.Contiguous(k.Inputs[0].Shape);
+        long axisLen = k.Inputs[0].Shape[k.Axis];
+        long axisStride = dataStrides[k.Axis];
+        var walk = (long[])dataStrides.Clone();
+        walk[k.Axis] = 0;
+        StridedLoop.Emit(c.Code, idxShape, [StridedLoop.Contiguous(idxShape), walk], ["0", "0"], "i", idx =>
+        {
+            c.Code.Line($"let q = x1[{idx[0]}];");
+            c.Code.Line($"if (q < 0) q += {axisLen};");
+            c.Code.Line($"if (q < 0 || q >= {axisLen}) throw new RangeError('gather_elements: index out of range');");
+            c.Code.Line($"y0[{idx[0]}] = x0[{JsCode.Axpy(idx[1], "q", axisStride)}];");
+        });
+    }
+}

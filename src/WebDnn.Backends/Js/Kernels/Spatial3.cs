@@ -1,0 +1,41 @@
+namespace WebDnn.Backends.Js.Kernels;
+
+/// <summary>1-3 spatial dimensions padded to exactly three (leading size-1 axes, stride 1, pad 0, dilation 1),
+/// so conv, conv_transpose and pool have one code path for every rank.</summary>
+internal sealed record Spatial3(long[] In, long[] Out, long[] Kernel, long[] Strides, long[] PadsBegin, long[] PadsEnd, long[] Dilations)
+{
+    public static Spatial3 Of(int[] inShape, int[] outShape, int[] kernel, int[] strides, int[] pads, int[] dilations)
+    {
+        int s = kernel.Length;
+        if (s is < 1 or > 3)
+        {
+            throw new NotSupportedException($"js backend: {s} spatial dimensions (1-3 supported)");
+        }
+        long[] Pad(IEnumerable<int> v, long fill) => [.. Enumerable.Repeat(fill, 3 - s), .. v.Select(x => (long)x)];
+        return new Spatial3(
+            Pad(inShape[^s..], 1), Pad(outShape[^s..], 1), Pad(kernel, 1),
+            Pad(strides.Length == s ? strides : Enumerable.Repeat(1, s), 1),
+            Pad(pads.Length == 2 * s ? pads[..s] : new int[s], 0),
+            Pad(pads.Length == 2 * s ? pads[s..] : new int[s], 0),
+            Pad(dilations.Length == s ? dilations : Enumerable.Repeat(1, s), 1));
+    }
+
+    public long InSize => In[0] * In[1] * In[2];
+
+    public long OutSize => Out[0] * Out[1] * Out[2];
+
+    public long KernelSize => Kernel[0] * Kernel[1] * Kernel[2];
+
+    /// <summary>For each kernel tap t of the last axis, the output range [lo, hi) whose input o*s - p + t*d is inside [0, In).</summary>
+    public (long Lo, long Hi)[] ValidOut(int axis) => Enumerable.Range(0, (int)Kernel[axis]).Select(t =>
+    {
+        long off = t * Dilations[axis] - PadsBegin[axis];
+        long lo = Math.Max(0, CeilDiv(-off, Strides[axis]));
+        long hi = Math.Min(Out[axis], FloorDiv(In[axis] - 1 - off, Strides[axis]) + 1);
+        return (lo, Math.Max(lo, hi));
+    }).ToArray();
+
+    public static long CeilDiv(long a, long b) => -FloorDiv(-a, b);
+
+    public static long FloorDiv(long a, long b) => (long)Math.Floor((double)a / b);
+}

@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace WebDnn.Cli.Commands;
+
+/// <summary>Commands added as their backends land (compile, run, serve, demo, bench).</summary>
+public static class ExtraCommands
+{
+    public static IEnumerable<Command> Create(CliIO io)
+    {
+        _ = io;
+        return [];
+    }
+}

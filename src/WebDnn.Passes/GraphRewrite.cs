@@ -1,0 +1,106 @@
+using WebDnn.Core;
+using WebDnn.Ops;
+
+namespace WebDnn.Passes;
+
+/// <summary>Small graph-surgery helpers shared by the passes (matching constants, bypassing nodes, replacing regions).</summary>
+internal static class GraphRewrite
+{
+    /// <summary>True for an ai.onnx node of type <paramref name="opType"/>.</summary>
+    public static bool Is(this Node n, string opType) => n.OpType == opType && OpRegistry.NormalizeDomain(n.Domain).Length == 0;
+
+    /// <summary>True when <paramref name="v"/> is read by <paramref name="consumer"/> only (in any number of slots) and is not a graph output.</summary>
+    public static bool OnlyUsedBy(Graph g, Value v, Node consumer) =>
+        v.Consumers.Count > 0 && v.Consumers.TrueForAll(c => ReferenceEquals(c, consumer)) && !g.Outputs.Contains(v);
+
+    /// <summary>The value of a one-element numeric constant, else null.</summary>
+    public static double? ScalarConst(Value? v) =>
+        v?.Const is { Length: 1 } t && t.DataType != DataType.String ? t.GetDouble(0) : null;
+
+    /// <summary>True when <paramref name="v"/> is a numeric constant whose elements all equal <paramref name="x"/>.</summary>
+    public static bool IsConstAll(Value? v, double x)
+    {
+        if (v?.Const is not { } t || t.DataType == DataType.String || t.Length == 0)
+        {
+            return false;
+        }
+        for (int i = 0; i < t.Length; i++)
+        {
+            if (t.GetDouble(i) != x)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Runs the op's type inference on <paramref name="n"/> (no-op for unknown ops).</summary>
+    public static void Infer(Node n) => OpRegistry.Find(n)?.InferTypes(new InferContext(n));
+
+    /// <summary>Position of every node in the node list.</summary>
+    public static Dictionary<Node, int> IndexMap(Graph g)
+    {
+        var m = new Dictionary<Node, int>(g.Nodes.Count);
+        for (int i = 0; i < g.Nodes.Count; i++)
+        {
+            m[g.Nodes[i]] = i;
+        }
+        return m;
+    }
+
+    /// <summary>
+    /// Removes <paramref name="n"/>, whose <paramref name="output"/> equals its <paramref name="input"/>, and makes every
+    /// user read the input. A graph output keeps its public name (the input takes it over); when the input is itself a
+    /// graph input, a constant or another graph output this is impossible and nothing changes (returns false).
+    /// </summary>
+    public static bool Bypass(Graph g, Node n, Value input, Value output)
+    {
+        if (g.Outputs.Contains(output) && (g.Inputs.Contains(input) || input.IsConstant || g.Outputs.Contains(input)))
+        {
+            return false;
+        }
+        foreach (var o in n.Outputs)
+        {
+            if (!ReferenceEquals(o, output) && !g.IsUnused(o))
+            {
+                return false;
+            }
+        }
+        g.ReplaceAllUses(output, input);
+        g.RemoveNode(n);
+        return true;
+    }
+
+    /// <summary>
+    /// Removes the <paramref name="region"/> nodes and inserts <paramref name="replacement"/> (a node not yet in the graph)
+    /// where the last of them stood, reading <paramref name="inputs"/> and producing <paramref name="outputs"/> (values the
+    /// region produced, so names, types and consumers stay). Valid when every input is defined before that position.
+    /// </summary>
+    public static Node ReplaceRegion(Graph g, IReadOnlyCollection<Node> region, Node replacement, IEnumerable<Value?> inputs, IEnumerable<Value> outputs)
+    {
+        int last = region.Max(n => g.Nodes.IndexOf(n));
+        var after = last + 1 < g.Nodes.Count ? g.Nodes[last + 1] : null;
+        foreach (var n in region)
+        {
+            g.RemoveNode(n);
+        }
+        g.AddNode(replacement, inputs, outputs);
+        g.Nodes.RemoveAt(g.Nodes.Count - 1);
+        g.Nodes.Insert(after is null ? g.Nodes.Count : g.Nodes.IndexOf(after), replacement);
+        return replacement;
+    }
+
+    /// <summary>A new node with the same op, name, opset and attributes as <paramref name="n"/> (no inputs or outputs).</summary>
+    public static Node CloneHeader(Node n)
+    {
+        var c = new Node(n.OpType, n.Name, n.Domain) { Opset = n.Opset };
+        foreach (var a in n.Attributes.Values)
+        {
+            c.SetAttribute(a);
+        }
+        return c;
+    }
+
+    /// <summary>A new constant value in <paramref name="g"/> (typed from the tensor).</summary>
+    public static Value Const(Graph g, Tensor t, string hint) => g.Constant(t, hint);
+}

@@ -1,0 +1,66 @@
+using WebDnn.Core;
+using WebDnn.Ops.Reference;
+using WebDnn.Tooling.Oracle;
+
+namespace WebDnn.Tooling;
+
+/// <summary>One row of a verify report: a backend/stage compared with ONNX Runtime.</summary>
+public sealed record VerifyResult(string Backend, string Stage, ComparisonReport Report);
+
+/// <summary>
+/// Runs a model through ONNX Runtime and through our pipeline on the same seeded input and compares them
+/// (the library side of `webdnn verify`). Backends: "reference" (the C# evaluator before and after optimization);
+/// browser backends are added through <see cref="BrowserBackendRunner"/>.
+/// </summary>
+public static class Verification
+{
+    /// <summary>Runs browser backends: (plain model path, compiled settings, inputs, backend) → outputs. Set by the browser layer.</summary>
+    public static Func<string, CompileSettings, IReadOnlyDictionary<string, Tensor>, string, Task<Dictionary<string, Tensor>>>? BrowserBackendRunner { get; set; }
+
+    /// <summary>Seeded inputs for a model, with symbolic dims fixed by <paramref name="shapes"/> (else 1).</summary>
+    public static Dictionary<string, Tensor> MakeInputs(string plainModelPath, IReadOnlyDictionary<string, long[]> shapes, int seed = 42)
+    {
+        using var ort = new OrtOracle(plainModelPath);
+        var specs = ort.Inputs().Select(s => shapes.TryGetValue(s.Name, out var dims)
+            ? s with { Shape = dims.Select(d => (int)d).ToArray() }
+            : s).ToList();
+        return SeededInputs.Create(specs, seed);
+    }
+
+    public static async Task<List<VerifyResult>> RunAsync(string modelPath, IEnumerable<string> backends, CompileSettings settings, IProgress<string>? progress = null)
+    {
+        string plain = ModelFiles.EnsurePlainOnnx(modelPath);
+        var g0 = ModelCompiler.Import(modelPath);
+        var inputs = MakeInputs(plain, settings.Shapes);
+        progress?.Report("running ONNX Runtime (the oracle)");
+        var expected = OrtOracle.Run(plain, inputs);
+        var results = new List<VerifyResult>();
+        foreach (var backend in backends)
+        {
+            switch (backend)
+            {
+                case "reference":
+                    progress?.Report("reference evaluator, imported graph");
+                    results.Add(new VerifyResult("reference", "imported", TensorComparer.Compare(expected, Interpreter.Run(g0, inputs), Tolerance.Fp32Reference)));
+                    progress?.Report("optimizing");
+                    var g1 = ModelCompiler.Import(modelPath);
+                    var fixedShapes = new Dictionary<string, long[]>(settings.Shapes, StringComparer.Ordinal);
+                    foreach (var kv in inputs)
+                    {
+                        fixedShapes.TryAdd(kv.Key, kv.Value.Shape.Select(d => (long)d).ToArray());
+                    }
+                    ModelCompiler.Optimize(g1, settings with { Shapes = fixedShapes }, []);
+                    progress?.Report("reference evaluator, optimized graph");
+                    results.Add(new VerifyResult("reference", "optimized", TensorComparer.Compare(expected, Interpreter.Run(g1, inputs), Tolerance.Fp32Reference)));
+                    break;
+                default:
+                    var runner = BrowserBackendRunner ?? throw new UsageException($"backend '{backend}' is not available; available: reference, js");
+                    progress?.Report($"compiling and running on '{backend}' in headless Chromium");
+                    var actual = await runner(plain, settings, inputs, backend).ConfigureAwait(false);
+                    results.Add(new VerifyResult(backend, "browser", TensorComparer.Compare(expected, actual, Tolerance.Fp32Js)));
+                    break;
+            }
+        }
+        return results;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WebDnn.Backends.Common;
+
+namespace WebDnn.Tests.Backends;
+
+/// <summary>A tensor crossing the Node boundary: ONNX dtype short name, shape, raw little-endian bytes.</summary>
+public sealed record RawTensor(string Dtype, int[] Shape, byte[] Data)
+{
+    public double[] ToDoubles() => Dtype switch
+    {
+        "f32" => Array.ConvertAll(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Data).ToArray(), v => (double)v),
+        "i32" => Array.ConvertAll(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(Data).ToArray(), v => (double)v),
+        "i64" => Array.ConvertAll(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(Data).ToArray(), v => (double)v),
+        "bool" or "u8" => Array.ConvertAll(Data, v => (double)v),
+        _ => throw new NotSupportedException(Dtype),
+    };
+}
+
+/// <summary>Result of running a package in Node through the bundled webdnn.js.</summary>
+public sealed record NodeResult(bool Ok, string? Error, string? Backend, Dictionary<string, RawTensor> Outputs, List<double> Progress);
+
+/// <summary>Runs a model package in Node (v20+) through the bundled runtime and a small driver script.</summary>
+public static class NodeRunner
+{
+    private const string Driver = """
+        import { readFileSync, writeFileSync } from 'node:fs';
+        import { pathToFileURL } from 'node:url';
+        const [runtime, pkg, reqPath, outPath] = process.argv.slice(2);
+        const { load } = await import(pathToFileURL(runtime).href);
+        const req = JSON.parse(readFileSync(reqPath, 'utf8'));
+        const ctors = { f32: Float32Array, i32: Int32Array, i64: BigInt64Array, bool: Uint8Array, u8: Uint8Array, f64: Float64Array };
+        const enc = (t) => ({ dtype: t.dtype, shape: t.shape, b64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') });
+        const progress = [];
+        let result;
+        try {
+          const runner = await load(pkg, { backendOrder: req.backendOrder, onProgress: (l, t) => progress.push(t ? l / t : 1) });
+          const inputs = {};
+          for (const [name, t] of Object.entries(req.inputs)) {
+            const b = Buffer.from(t.b64, 'base64');
+            const data = new ctors[t.dtype](b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+            inputs[name] = t.shape ? { data, shape: t.shape } : data;
+          }
+          const out = await runner.run(inputs);
+          result = { ok: true, backend: runner.backend, outputs: Object.fromEntries(Object.entries(out).map(([n, t]) => [n, enc(t)])) };
+          runner.dispose();
+        } catch (e) {
+          result = { ok: false, error: String(e && e.message || e) };
+        }
+        result.progress = progress;
+        writeFileSync(outPath, JSON.stringify(result));
+        """;
+
+    public static NodeResult Run(string packageDir, IReadOnlyDictionary<string, RawTensor> inputs, string[]? backendOrder = null)
+    {
+        string work = Path.Combine(Path.GetTempPath(), "webdnn-node-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            string runtime = RuntimeAssets.CopyRuntimeTo(work);
+            File.WriteAllText(Path.Combine(work, "driver.mjs"), Driver);
+            var req = new JsonObject
+            {
+                ["backendOrder"] = backendOrder is null ? null : new JsonArray(backendOrder.Select(b => (JsonNode)b).ToArray()),
+                ["inputs"] = new JsonObject(inputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject
+                {
+                    ["dtype"] = kv.Value.Dtype,
+                    ["shape"] = new JsonArray(kv.Value.Shape.Select(d => (JsonNode)d).ToArray()),
+                    ["b64"] = Convert.ToBase64String(kv.Value.Data),
+                }))),
+            };
+            File.WriteAllText(Path.Combine(work, "req.json"), req.ToJsonString());
+            string outPath = Path.Combine(work, "out.json");
+            var psi = new ProcessStartInfo("node", [Path.Combine(work, "driver.mjs"), runtime, packageDir, Path.Combine(work, "req.json"), outPath])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            using var proc = Process.Start(psi)!;
+            string stderr = proc.StandardError.ReadToEnd();
+            proc.StandardOutput.ReadToEnd();
+            if (!proc.WaitForExit(120_000))
+            {
+                proc.Kill();
+                throw new TimeoutException("node did not finish in 120 s");
+            }
+            if (!File.Exists(outPath))
+            {
+                throw new InvalidOperationException($"node driver failed (exit {proc.ExitCode}): {stderr}");
+            }
+            var json = JsonNode.Parse(File.ReadAllText(outPath))!;
+            var outputs = new Dictionary<string, RawTensor>();
+            if (json["outputs"] is JsonObject outs)
+            {
+                foreach (var (name, t) in outs)
+                {
+                    outputs[name] = new RawTensor(t!["dtype"]!.GetValue<string>(), t["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray(),
+                        Convert.FromBase64String(t["b64"]!.GetValue<string>()));
+                }
+            }
+            var progress = json["progress"]!.AsArray().Select(p => p!.GetValue<double>()).ToList();
+            return new NodeResult(json["ok"]!.GetValue<bool>(), json["error"]?.GetValue<string>(), json["backend"]?.GetValue<string>(), outputs, progress);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+}
