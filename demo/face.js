@@ -132,6 +132,8 @@ async function detect(source) {
     scratchCtx.fillRect(0, 0, size, size);
     scratchCtx.drawImage(source, lb.dx, lb.dy, w * lb.scale, h * lb.scale);
     const input = toInputTensor(scratchCtx.getImageData(0, 0, size, size).data, size, layout);
+    const preMs = performance.now() - t0;
+    ui.time.textContent = `running on ${state.runner.backend}…`;
     await nextFrame();
     const t1 = performance.now();
     const outputs = await state.runner.run({ [inputName]: { data: input, shape } });
@@ -144,9 +146,9 @@ async function detect(source) {
     draw(source, w, h, faces, lb);
     state.lastInput = input;
     state.lastOutputs = outputs;
-    state.lastResult = { faces, candidates: raw.length, runMs: t2 - t1, prePostMs: (t1 - t0) + (t3 - t2), backend: state.runner.backend };
+    state.lastResult = { faces, candidates: raw.length, runMs: t2 - t1, prePostMs: preMs + (t3 - t2), backend: state.runner.backend };
     ui.time.textContent = formatMs(t2 - t1);
-    ui.prepost.textContent = formatMs((t1 - t0) + (t3 - t2));
+    ui.prepost.textContent = formatMs(preMs + (t3 - t2));
     ui.faces.textContent = `${faces.length} (from ${raw.length} anchors above ${threshold.toFixed(2)})`;
     ui.detections.replaceChildren(...faces.map((f, i) => {
       const li = document.createElement('li');

@@ -53,18 +53,6 @@ internal sealed class ElementwiseRegions
                 continue;
             }
             var root = p.Outputs[0];
-            var index = GraphRewrite.IndexMap(g);
-            var best = Grow(g, index, root, []);
-            if (best is null)
-            {
-                continue;
-            }
-            var (region, sink) = best.Value;
-            if (!sink.Type!.Equals(rootType))
-            {
-                continue;
-            }
-
             var (existing, first) = (p.Attributes.TryGetValue(Epilogue.ExprAttr, out var ea) ? ea.E : null,
                 p.Attributes.TryGetValue(Epilogue.FirstAttr, out var fa) ? (int)fa.I : EpilogueOps[p.OpType]);
             var inputs = p.Inputs.ToList();
@@ -73,14 +61,29 @@ internal sealed class ElementwiseRegions
                 inputs.Add(null);
             }
             var rootExpr = existing ?? Expr.In(0, rootType.DataType);
-            var extras = inputs.Skip(first).Select(v => v!).ToList();
-            var expr = Build(region, sink, root, rootExpr, extras, 1, inlineScalars: true);
-            if (expr is null || inputs.Take(first).Count(v => v is not null) + extras.Count > MaxInputs)
+            int own = inputs.Take(first).Count(v => v is not null);
+            List<Value> extras = [];
+            Expr? expr = null;
+            bool Accept(List<Node> region, Value sink)
+            {
+                if (!rootType.Equals(sink.Type))
+                {
+                    return false;
+                }
+                extras = inputs.Skip(first).Select(v => v!).ToList();
+                expr = Build(region, sink, root, rootExpr, extras, 1, inlineScalars: true);
+                return expr is not null && own + extras.Count <= MaxInputs;
+            }
+            var best = Grow(g, GraphRewrite.IndexMap(g), root, [], Accept);
+            if (best is null)
             {
                 continue;
             }
+            var (region, sink) = best.Value;
+            // Rebuild for the chosen region (the callback's last call may have seen a larger one).
+            Accept(region, sink);
             var fused = GraphRewrite.CloneHeader(p);
-            Epilogue.Attach(fused, expr, first);
+            Epilogue.Attach(fused, expr!, first);
             GraphRewrite.ReplaceRegion(g, [.. region, p], fused, inputs.Take(first).Concat(extras), [sink]);
             removed += region.Count;
         }
@@ -97,26 +100,32 @@ internal sealed class ElementwiseRegions
             {
                 continue;
             }
-            var index = GraphRewrite.IndexMap(g);
-            var best = Grow(g, index, null, [seed]);
-            if (best is null || best.Value.Region.Count < 2)
+            List<Value> extras = [];
+            Expr? expr = null;
+            bool Accept(List<Node> region, Value sink)
+            {
+                if (region.Count < 2)
+                {
+                    return false;
+                }
+                extras = [];
+                expr = Build(region, sink, null, null, extras, 0, inlineScalars: true);
+                if (expr is not null && !BroadcastMatches(extras, sink))
+                {
+                    extras = [];
+                    expr = Build(region, sink, null, null, extras, 0, inlineScalars: false);
+                }
+                return expr is not null && extras.Count > 0 && extras.Count <= MaxInputs && BroadcastMatches(extras, sink);
+            }
+            var best = Grow(g, GraphRewrite.IndexMap(g), null, [seed], Accept);
+            if (best is null)
             {
                 continue;
             }
             var (region, sink) = best.Value;
-            var extras = new List<Value>();
-            var expr = Build(region, sink, null, null, extras, 0, inlineScalars: true);
-            if (expr is not null && !BroadcastMatches(extras, sink))
-            {
-                extras.Clear();
-                expr = Build(region, sink, null, null, extras, 0, inlineScalars: false);
-            }
-            if (expr is null || extras.Count == 0 || extras.Count > MaxInputs || !BroadcastMatches(extras, sink))
-            {
-                continue;
-            }
+            Accept(region, sink);
             var node = new Node("Elementwise", g.UniqueName("fused_elementwise"), FusedElementwise.DomainName) { Opset = 1 };
-            node.SetAttribute(Attr.Expression("expr", expr));
+            node.SetAttribute(Attr.Expression("expr", expr!));
             GraphRewrite.ReplaceRegion(g, region, node, extras, [sink]);
             removed += region.Count - 1;
         }
@@ -164,12 +173,12 @@ internal sealed class ElementwiseRegions
     }
 
     /// <summary>Greedy growth from <paramref name="root"/> (an op result) or <paramref name="start"/> nodes; the largest valid region.</summary>
-    private (List<Node> Region, Value Sink)? Grow(Graph g, Dictionary<Node, int> index, Value? root, List<Node> start)
+    private (List<Node> Region, Value Sink)? Grow(Graph g, Dictionary<Node, int> index, Value? root, List<Node> start, Func<List<Node>, Value, bool> accept)
     {
         var region = new List<Node>(start);
         var inRegion = new HashSet<Node>(start);
         (List<Node>, Value)? best = null;
-        if (region.Count > 0 && Sink(g, region, inRegion, root) is { } s0)
+        if (region.Count > 0 && Sink(g, region, inRegion, root) is { } s0 && accept(region, s0))
         {
             best = (region.ToList(), s0);
         }
@@ -189,7 +198,7 @@ internal sealed class ElementwiseRegions
             }
             region.Add(next);
             inRegion.Add(next);
-            if (Sink(g, region, inRegion, root) is { } s)
+            if (Sink(g, region, inRegion, root) is { } s && accept(region, s))
             {
                 best = (region.ToList(), s);
             }

@@ -10,13 +10,10 @@ public sealed record VerifyResult(string Backend, string Stage, ComparisonReport
 /// <summary>
 /// Runs a model through ONNX Runtime and through our pipeline on the same seeded input and compares them
 /// (the library side of `webdnn verify`). Backends: "reference" (the C# evaluator before and after optimization);
-/// browser backends are added through <see cref="BrowserBackendRunner"/>.
+/// browser backends ("js") compile a package and run it in headless Chromium.
 /// </summary>
 public static class Verification
 {
-    /// <summary>Runs browser backends: (plain model path, compiled settings, inputs, backend) → outputs. Set by the browser layer.</summary>
-    public static Func<string, CompileSettings, IReadOnlyDictionary<string, Tensor>, string, Task<Dictionary<string, Tensor>>>? BrowserBackendRunner { get; set; }
-
     /// <summary>Seeded inputs for a model, with symbolic dims fixed by <paramref name="shapes"/> (else 1).</summary>
     public static Dictionary<string, Tensor> MakeInputs(string plainModelPath, IReadOnlyDictionary<string, long[]> shapes, int seed = 42)
     {
@@ -27,11 +24,27 @@ public static class Verification
         return SeededInputs.Create(specs, seed);
     }
 
+    /// <summary>The catalog entry whose file this is (resnet50.onnx.gz, minilm_l6_v2-24.9.52193.onnx…), if any.</summary>
+    public static Models.ModelInfo? KnownModel(string path)
+    {
+        string file = Path.GetFileName(path);
+        foreach (var ext in new[] { ".gz", ".onnx" })
+        {
+            if (file.EndsWith(ext, StringComparison.OrdinalIgnoreCase))
+            {
+                file = file[..^ext.Length];
+            }
+        }
+        return Models.ModelZoo.Models.FirstOrDefault(m => file == m.Name || file.StartsWith(m.Name + "-", StringComparison.Ordinal));
+    }
+
     public static async Task<List<VerifyResult>> RunAsync(string modelPath, IEnumerable<string> backends, CompileSettings settings, IProgress<string>? progress = null)
     {
         string plain = ModelFiles.EnsurePlainOnnx(modelPath);
         var g0 = ModelCompiler.Import(modelPath);
-        var inputs = MakeInputs(plain, settings.Shapes);
+        // Catalogued models (zoo and real) use their documented input shapes and value ranges.
+        var known = KnownModel(modelPath);
+        var inputs = known is not null && settings.Shapes.Count == 0 ? SeededInputs.Create(known.Inputs, 42) : MakeInputs(plain, settings.Shapes);
         progress?.Report("running ONNX Runtime (the oracle)");
         var expected = OrtOracle.Run(plain, inputs);
         var results = new List<VerifyResult>();
@@ -54,10 +67,13 @@ public static class Verification
                     results.Add(new VerifyResult("reference", "optimized", TensorComparer.Compare(expected, Interpreter.Run(g1, inputs), Tolerance.Fp32Reference)));
                     break;
                 default:
-                    var runner = BrowserBackendRunner ?? throw new UsageException($"backend '{backend}' is not available; available: reference, js");
+                    if (!Backends.Common.PackageWriter.SupportedBackends.Contains(backend))
+                    {
+                        throw new UsageException($"backend '{backend}' does not exist yet; available: reference, {string.Join(", ", Backends.Common.PackageWriter.SupportedBackends)}");
+                    }
                     progress?.Report($"compiling and running on '{backend}' in headless Chromium");
-                    var actual = await runner(plain, settings, inputs, backend).ConfigureAwait(false);
-                    results.Add(new VerifyResult(backend, "browser", TensorComparer.Compare(expected, actual, Tolerance.Fp32Js)));
+                    var run = await Packages.BrowserPackageRunner.CompileAndRunAsync(modelPath, settings, inputs, backend, 0, progress).ConfigureAwait(false);
+                    results.Add(new VerifyResult(backend, "browser", TensorComparer.Compare(expected, run.Outputs, Tolerance.Fp32Js)));
                     break;
             }
         }

@@ -19,7 +19,7 @@ internal sealed class JsCode
     /// <summary>Writes <c>header {</c> and indents until the matching <see cref="Close"/>.</summary>
     public void Open(string header)
     {
-        Line(header + " {");
+        Line(header.Length == 0 ? "{" : header + " {");
         _indent++;
     }
 

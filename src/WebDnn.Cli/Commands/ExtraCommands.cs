@@ -7,7 +7,6 @@ public static class ExtraCommands
 {
     public static IEnumerable<Command> Create(CliIO io)
     {
-        _ = io;
-        return [];
+        return [PackageCommands.Compile(io), PackageCommands.Run(io), PackageCommands.Serve(io)];
     }
 }

@@ -342,3 +342,110 @@ public static class ExprEvaluator
         return x < 0 ? -r : r;
     }
 }
+
+/// <summary>
+/// An <see cref="Expr"/> prepared for evaluation a block of elements at a time (column-wise: one tight loop per
+/// expression node instead of a tree walk per element). Same semantics as <see cref="ExprEvaluator.Eval"/>, whose
+/// scalar functions it calls; used by the reference evaluators on large tensors.
+/// </summary>
+public sealed class ExprBlockPlan
+{
+    private readonly Step[] _steps;
+    private readonly int _result;
+
+    /// <param name="expr">The expression (double semantics; see <see cref="ExprEvaluator.Eval"/>).</param>
+    /// <param name="blockSize">The most elements one <see cref="Run"/> evaluates.</param>
+    public ExprBlockPlan(Expr expr, int blockSize)
+    {
+        BlockSize = blockSize;
+        var steps = new List<Step>();
+        _result = Add(expr, steps);
+        _steps = [.. steps];
+    }
+
+    public int BlockSize { get; }
+
+    private sealed record Step(Expr Node, int A, int B, int C, double[] Buffer, int Input);
+
+    private int Add(Expr e, List<Step> steps)
+    {
+        int a = -1, b = -1, c = -1, input = -1;
+        switch (e)
+        {
+            case InputExpr i: input = i.Index; break;
+            case UnaryExpr u: a = Add(u.A, steps); break;
+            case BinaryExpr bin: a = Add(bin.A, steps); b = Add(bin.B, steps); break;
+            case SelectExpr s: c = Add(s.Cond, steps); a = Add(s.A, steps); b = Add(s.B, steps); break;
+            case CastExpr cast: a = Add(cast.A, steps); break;
+        }
+        var buffer = input >= 0 ? [] : new double[BlockSize];
+        if (e is ConstExpr k)
+        {
+            Array.Fill(buffer, k.Value);
+        }
+        steps.Add(new Step(e, a, b, c, buffer, input));
+        return steps.Count - 1;
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="n"/> (≤ <see cref="BlockSize"/>) elements: input k of element j is
+    /// <c>inputs[k][offsets[k] + j]</c>. Returns the buffer and offset where the n results start.
+    /// </summary>
+    public (double[] Values, int Offset) Run(double[][] inputs, int[] offsets, int n)
+    {
+        if (n > BlockSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), $"at most {BlockSize} elements per block");
+        }
+        (double[] Arr, int Off) Of(int step) => _steps[step].Input >= 0 ? (inputs[_steps[step].Input], offsets[_steps[step].Input]) : (_steps[step].Buffer, 0);
+        foreach (var s in _steps)
+        {
+            var o = s.Buffer;
+            switch (s.Node)
+            {
+                case UnaryExpr u:
+                    {
+                        var (a, ao) = Of(s.A);
+                        var t = u.A.Type;
+                        for (int j = 0; j < n; j++)
+                        {
+                            o[j] = ExprEvaluator.Unary(u.Op, a[ao + j], t);
+                        }
+                        break;
+                    }
+                case BinaryExpr bin:
+                    {
+                        var (a, ao) = Of(s.A);
+                        var (b, bo) = Of(s.B);
+                        var t = bin.A.Type;
+                        for (int j = 0; j < n; j++)
+                        {
+                            o[j] = ExprEvaluator.Binary(bin.Op, a[ao + j], b[bo + j], t);
+                        }
+                        break;
+                    }
+                case SelectExpr:
+                    {
+                        var (c, co) = Of(s.C);
+                        var (a, ao) = Of(s.A);
+                        var (b, bo) = Of(s.B);
+                        for (int j = 0; j < n; j++)
+                        {
+                            o[j] = c[co + j] != 0 ? a[ao + j] : b[bo + j];
+                        }
+                        break;
+                    }
+                case CastExpr cast:
+                    {
+                        var (a, ao) = Of(s.A);
+                        for (int j = 0; j < n; j++)
+                        {
+                            o[j] = ExprEvaluator.CastTo(a[ao + j], cast.A.Type, cast.To);
+                        }
+                        break;
+                    }
+            }
+        }
+        return Of(_result);
+    }
+}

@@ -86,16 +86,108 @@ public abstract class ElementwiseOp : OpDef
             });
             return result;
         }
-        var vals = new double[ins.Length];
-        Shapes.ForEachBroadcast(outShape, inShapes, (o, offs) =>
-        {
-            for (int k = 0; k < offs.Length; k++)
-            {
-                vals[k] = ins[k].GetDouble(offs[k]);
-            }
-            result.SetDouble(o, ExprEvaluator.Eval(expr, vals));
-        });
+        EvaluateBlocks(expr, ins, outShape, result);
         return result;
+    }
+
+    private const int BlockSize = 1024;
+
+    /// <summary>
+    /// The double path, a block of elements at a time (<see cref="ExprBlockPlan"/>): inputs of the output's shape are
+    /// read in place, one-element inputs are splatted once, other broadcast inputs are gathered per block.
+    /// </summary>
+    private static void EvaluateBlocks(Expr expr, Tensor[] ins, int[] outShape, Tensor result)
+    {
+        int n = result.Length, rank = outShape.Length;
+        var plan = new ExprBlockPlan(expr, BlockSize);
+        var src = ins.Select(ToDoubles).ToArray();
+        var kind = ins.Select(t => t.Shape.SequenceEqual(outShape) ? 0 : t.Length == 1 ? 1 : 2).ToArray();
+        var strides = ins.Select(t => Shapes.BroadcastStrides(t.Shape, outShape)).ToArray();
+        var blockIn = new double[ins.Length][];
+        var offsets = new int[ins.Length];
+        for (int k = 0; k < ins.Length; k++)
+        {
+            blockIn[k] = kind[k] == 0 ? src[k] : new double[BlockSize];
+            if (kind[k] == 1)
+            {
+                Array.Fill(blockIn[k], src[k][0]);
+            }
+        }
+        bool gather = kind.Contains(2);
+        var idx = new int[rank];
+        var offs = new int[ins.Length];
+        var floats = result.Data as float[];
+        for (int start = 0; start < n; start += BlockSize)
+        {
+            int len = Math.Min(BlockSize, n - start);
+            for (int k = 0; k < ins.Length; k++)
+            {
+                offsets[k] = kind[k] == 0 ? start : 0;
+            }
+            for (int j = 0; gather && j < len; j++)
+            {
+                for (int k = 0; k < ins.Length; k++)
+                {
+                    if (kind[k] == 2)
+                    {
+                        blockIn[k][j] = src[k][offs[k]];
+                    }
+                }
+                // Advance the output multi-index and every input offset by one element.
+                for (int d = rank - 1; d >= 0; d--)
+                {
+                    idx[d]++;
+                    for (int k = 0; k < offs.Length; k++)
+                    {
+                        offs[k] += strides[k][d];
+                    }
+                    if (idx[d] < outShape[d])
+                    {
+                        break;
+                    }
+                    for (int k = 0; k < offs.Length; k++)
+                    {
+                        offs[k] -= strides[k][d] * outShape[d];
+                    }
+                    idx[d] = 0;
+                }
+            }
+            var (values, off) = plan.Run(blockIn, offsets, len);
+            if (floats is not null)
+            {
+                for (int j = 0; j < len; j++)
+                {
+                    floats[start + j] = (float)values[off + j];
+                }
+            }
+            else
+            {
+                for (int j = 0; j < len; j++)
+                {
+                    result.SetDouble(start + j, values[off + j]);
+                }
+            }
+        }
+    }
+
+    private static double[] ToDoubles(Tensor t)
+    {
+        switch (t.Data)
+        {
+            case double[] d:
+                return d;
+            case float[] f:
+                {
+                    var r = new double[f.Length];
+                    for (int i = 0; i < f.Length; i++)
+                    {
+                        r[i] = f[i];
+                    }
+                    return r;
+                }
+            default:
+                return t.ToDoubles();
+        }
     }
 
     public override bool Lower(LowerContext ctx)

@@ -54,40 +54,57 @@ public sealed class Reshape : OpDef
         {
             throw ctx.Error($"shape [{string.Join(",", spec)}] has both 0 and -1 with allowzero=1");
         }
-        var inTotal = TensorOpHelpers.Product(input);
         if (minusOne >= 0)
         {
-            // Symbolic dims copied by 0 cancel out; the rest of the input must be known to infer -1.
+            // Dims copied by 0 appear on both sides and cancel; the rest must be known, or cancel symbol by symbol.
             var rest = input.Where((_, i) => !copied[i]).ToArray();
             var others = r.Where((d, i) => i != minusOne && !(i < copied.Length && copied[i])).ToArray();
-            var restP = TensorOpHelpers.Product(rest);
-            var othersP = TensorOpHelpers.Product(others);
-            if (restP.IsKnown && othersP.IsKnown)
-            {
-                if (othersP.Value == 0 ? restP.Value != 0 : restP.Value % othersP.Value != 0)
-                {
-                    throw ctx.Error($"cannot reshape [{string.Join(",", input)}] to [{string.Join(",", spec)}]");
-                }
-                r[minusOne] = othersP.Value == 0 ? 0 : restP.Value / othersP.Value;
-            }
-            else if (othersP.IsKnown && othersP.Value == 1 && !restP.IsKnown && restP.Symbol is not null)
-            {
-                r[minusOne] = restP;
-            }
-            else
-            {
-                r[minusOne] = Dim.Unknown;
-            }
+            r[minusOne] = Quotient(ctx, rest, others, input, spec);
         }
         else
         {
+            var inTotal = TensorOpHelpers.Product(input);
             var outTotal = TensorOpHelpers.Product(r);
             if (inTotal.IsKnown && outTotal.IsKnown && inTotal.Value != outTotal.Value)
             {
-                throw ctx.Error($"cannot reshape [{string.Join(",", input)}] ({inTotal.Value} elements) to [{string.Join(",", r)}] ({outTotal.Value} elements)");
+                throw ctx.Error($"cannot reshape [{string.Join(",", input)}] to [{string.Join(",", r)}]: the element counts differ");
             }
         }
         return r;
+    }
+
+    /// <summary>
+    /// Π<paramref name="num"/> / Π<paramref name="den"/> with equal symbols cancelled: known when no symbol is left, a lone
+    /// symbol when the known parts are equal, else unknown. Throws when known parts do not divide.
+    /// </summary>
+    private static Dim Quotient(NodeContext ctx, Dim[] num, Dim[] den, Dim[] input, long[] spec)
+    {
+        var numSyms = num.Where(d => !d.IsKnown).ToList();
+        var denSyms = den.Where(d => !d.IsKnown).ToList();
+        foreach (var d in denSyms.ToArray())
+        {
+            int j = d.Symbol is null ? -1 : numSyms.FindIndex(n => n.Symbol == d.Symbol);
+            if (j >= 0)
+            {
+                numSyms.RemoveAt(j);
+                denSyms.Remove(d);
+            }
+        }
+        long numK = num.Where(d => d.IsKnown).Aggregate(1L, (a, d) => a * d.Value);
+        long denK = den.Where(d => d.IsKnown).Aggregate(1L, (a, d) => a * d.Value);
+        if (denSyms.Count > 0)
+        {
+            return Dim.Unknown;
+        }
+        if (numSyms.Count == 0)
+        {
+            if (denK == 0 ? numK != 0 : numK % denK != 0)
+            {
+                throw ctx.Error($"cannot reshape [{string.Join(",", input)}] to [{string.Join(",", spec)}]: the element counts differ");
+            }
+            return denK == 0 ? 0 : numK / denK;
+        }
+        return numSyms.Count == 1 && numK == denK && numK != 0 ? numSyms[0] : Dim.Unknown;
     }
 
     private static bool AllowZero(NodeContext ctx) => ctx.Opset >= 14 && ctx.Int("allowzero", 0) != 0;

@@ -60,7 +60,7 @@ public sealed class Slice : OpDef
         return new Spec(starts.ToLongs(), ends.ToLongs(), input(3)?.ToLongs(), input(4)?.ToLongs());
     }
 
-    /// <summary>Per input axis: (start, step, count); unsliced axes get (0, 1, d).</summary>
+    /// <summary>Per input axis: (start, step, count); unsliced axes get (0, 1, d); sliced axes of unknown size get count −1.</summary>
     private static (long Start, long Step, long Count)[] Plan(NodeContext ctx, Spec spec, long[] dims, bool[] known)
     {
         int rank = dims.Length;
@@ -85,7 +85,7 @@ public sealed class Slice : OpDef
             }
             if (!known[axis])
             {
-                plan[axis] = (0, step, -1);
+                plan[axis] = (long.MinValue, step, -1); // sliced, size unknown
                 continue;
             }
             var (s, c) = Resolve(spec.Starts[i], spec.Ends[i], step, dims[axis]);
@@ -109,7 +109,7 @@ public sealed class Slice : OpDef
             return;
         }
         var plan = Plan(ctx, spec, x.Shape.Select(d => d.Value).ToArray(), x.Shape.Select(d => d.IsKnown).ToArray());
-        ctx.SetOutput(0, x.DataType, plan.Select((p, i) => p.Count < 0 ? Dim.Unknown : p.Step == 1 && p.Start == 0 && !x.Shape[i].IsKnown ? x.Shape[i] : Dim.Of(p.Count)).ToArray());
+        ctx.SetOutput(0, x.DataType, plan.Select((p, i) => p.Count >= 0 ? Dim.Of(p.Count) : p.Start == 0 ? x.Shape[i] : Dim.Unknown).ToArray());
     }
 
     public override void Evaluate(EvalContext ctx)

@@ -121,6 +121,7 @@ public sealed record BenchResult
         var inv = CultureInfo.InvariantCulture;
         sb.AppendLine(inv, $"{Model} ({string.Join(", ", Inputs)}) · {Chromium} · {Threads} thread{(Threads == 1 ? "" : "s")}{(CrossOriginIsolated ? "" : " (not cross-origin isolated)")} · {Runs} runs after {Warmup} warm-up, alternating · times in ms");
         sb.AppendLine(inv, $"peers: {string.Join(", ", PeerVersions.Select(kv => $"{kv.Key} {kv.Value}"))} · {Machine}");
+        sb.AppendLine(inv, $"TF.js runs our graph ({TfjsGraph}); outputs checked with {Tolerance}");
         string[] head = ["engine", "backend", "load", "median", "min", "max", "ours/this", "max|Δ| vs ORT-native", "status"];
         var rows = new List<string[]>();
         foreach (var e in Engines)

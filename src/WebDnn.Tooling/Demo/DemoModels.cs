@@ -70,7 +70,7 @@ public sealed record DemoIndexEntry(
     bool Trained,
     string License,
     string Description,
-    double? GFlops,
+    [property: JsonPropertyName("gflops")] double? GFlops,
     long WeightBytes,
     IReadOnlyList<string> Backends,
     IReadOnlyList<DemoTensor> Inputs,

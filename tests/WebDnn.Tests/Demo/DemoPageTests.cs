@@ -11,7 +11,7 @@ namespace WebDnn.Tests.Demo;
 /// Builds the demo folder once (BlazeFace front and the smallest speed model, to keep the suite short), serves it from
 /// 127.0.0.1 with <see cref="StaticServer"/> and opens it in headless Chromium.
 /// </summary>
-public sealed class DemoSite : IAsyncLifetime
+public sealed class DemoSite : IAsyncLifetime, IDisposable
 {
     public static readonly string[] Models = ["blazeface_front", "squeezenet1_1"];
 
@@ -47,7 +47,7 @@ public sealed class DemoSite : IAsyncLifetime
         {
             await _browser.DisposeAsync();
         }
-        _server?.Dispose();
+        Dispose();
         try
         {
             Directory.Delete(_dir, recursive: true);
@@ -56,6 +56,8 @@ public sealed class DemoSite : IAsyncLifetime
         {
         }
     }
+
+    public void Dispose() => _server?.Dispose();
 
     private sealed class SyncProgress(Action<string> report) : IProgress<string>
     {

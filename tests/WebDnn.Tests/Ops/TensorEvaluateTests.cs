@@ -6,7 +6,7 @@ namespace WebDnn.Tests.Ops;
 /// <summary>Reference evaluators of the tensor ops on small hand-computed (numpy-checked) cases.</summary>
 public sealed class TensorEvaluateTests
 {
-    private static Tensor I64(int[] shape, params long[] v) => Tensor.FromLongs(shape, v);
+    private static Tensor I64s(int[] shape, params long[] v) => Tensor.FromLongs(shape, v);
 
     [Fact]
     public void Slice_NegativeStepFromInt64MaxToMin()
@@ -124,7 +124,7 @@ public sealed class TensorEvaluateTests
             input %u: f32[1,3]
             %y = ScatterElements(%x, %i, %u) {axis=1, reduction="add"}
             output %y
-            """, F32([1, 5], 1, 2, 3, 4, 5), I64([1, 3], 1, 1, -1), F32([1, 3], 10, 20, 30));
+            """, F32([1, 5], 1, 2, 3, 4, 5), I64s([1, 3], 1, 1, -1), F32([1, 3], 10, 20, 30));
         Assert.Equal([1f, 32, 3, 4, 35], y.Floats);
     }
 
@@ -138,7 +138,7 @@ public sealed class TensorEvaluateTests
             input %u: f32[1,2]
             %y = ScatterND(%x, %i, %u) {reduction="max"}
             output %y
-            """, F32([2, 2], 1, 5, 3, 4), I64([1, 1], 0), F32([1, 2], 2, 2));
+            """, F32([2, 2], 1, 5, 3, 4), I64s([1, 1], 0), F32([1, 2], 2, 2));
         Assert.Equal([2f, 5, 3, 4], y.Floats);
     }
 
@@ -152,7 +152,7 @@ public sealed class TensorEvaluateTests
             input %i: i64[2,1]
             %y = GatherND(%x, %i) {batch_dims=1}
             output %y
-            """, Tensor.FromLongs(DataType.Int32, [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]), I64([2, 1], 1, 0));
+            """, Tensor.FromLongs(DataType.Int32, [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]), I64s([2, 1], 1, 0));
         Assert.Equal([2, 2], y.Shape);
         Exact([2, 3, 4, 5], y);
     }

@@ -230,10 +230,10 @@ public sealed class TensorLoweringTests
     [Fact]
     public void CopyKernelReference_ReflectMatchesNumpy()
     {
-        // numpy.pad(np.arange(1, 4), 5, mode='reflect') = [2 3 2 1 2 3 2 1 2 3 2 1 2]
+        // numpy.pad(np.arange(1, 4), 5, mode='reflect') = [2 1 2 3 2 1 2 3 2 1 2 3 2]
         var k = new CopyKernel([13], [3], [0], [1], [-5], 0, [1], PadMode.Reflect, 0) { Inputs = [], Outputs = [] };
         var output = Tensor.Zeros(DataType.Float32, 13);
         WebDnn.Ops.CopyKernelReference.Execute(k, F32(1, 2, 3), output);
-        Assert.Equal([2f, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2], output.Floats);
+        Assert.Equal([2f, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2], output.Floats);
     }
 }

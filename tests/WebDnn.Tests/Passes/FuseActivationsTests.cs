@@ -170,7 +170,7 @@ public sealed class FuseActivationsTests
             output %y
             """);
         var n = g.Nodes[0];
-        return ((Ops.ElementwiseOp)Ops.OpRegistry.Find(n)!).ScalarExpr(n).Expr.ToString();
+        return ((WebDnn.Ops.ElementwiseOp)WebDnn.Ops.OpRegistry.Find(n)!).ScalarExpr(n).Expr.ToString();
     }
 
     [Fact]

@@ -167,7 +167,7 @@ public sealed class FuseElementwiseTests
             input %x: f32[1,3,6,6]
             input %skip: f32[1,16,6,6]
             const %w: f32[16,3,3,3] = random
-            %c = Conv(%x, %w)
+            %c = Conv(%x, %w) {pads=[1,1,1,1]}
             %r = Relu(%c)
             %s = Add(%r, %skip)
             %y = Tanh(%s)
@@ -177,7 +177,7 @@ public sealed class FuseElementwiseTests
             input %x: f32[1,3,6,6]
             input %skip: f32[1,16,6,6]
             const %w: f32[16,3,3,3] = random
-            %y = Conv(%x, %w, _, %skip) {webdnn.epilogue=Tanh(Add(Relu(in0), in1)), webdnn.epilogue_first=3}
+            %y = Conv(%x, %w, _, %skip) {pads=[1,1,1,1], webdnn.epilogue=Tanh(Add(Relu(in0), in1)), webdnn.epilogue_first=3}
             output %y
             """,
             new FuseActivations(), new FuseElementwise());

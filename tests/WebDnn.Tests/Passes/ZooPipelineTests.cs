@@ -58,7 +58,7 @@ public sealed class ZooPipelineTests(ITestOutputHelper output)
         Assert.DoesNotContain(g.Nodes, n => n.OpType is "Relu" or "Add");
         // 53 Conv + 16 residual Adds + 49 Relus: every Relu and Add lands in a Conv epilogue.
         Assert.Equal(53, g.Nodes.Count(n => n.OpType == "Conv"));
-        Assert.Equal(49, g.Nodes.Count(n => n.Attributes.TryGetValue(Ops.Epilogue.ExprAttr, out var a) && a.E!.ToString().Contains("Relu", StringComparison.Ordinal)));
+        Assert.Equal(49, g.Nodes.Count(n => n.Attributes.TryGetValue(WebDnn.Ops.Epilogue.ExprAttr, out var a) && a.E!.ToString().Contains("Relu", StringComparison.Ordinal)));
         output.WriteLine($"resnet50: {before} -> {g.Nodes.Count} nodes");
     }
 }

@@ -1,0 +1,147 @@
+using System.Text.Json;
+using WebDnn.Backends.Common;
+using WebDnn.Core;
+using WebDnn.Tooling.Browser;
+
+namespace WebDnn.Tooling.Packages;
+
+/// <summary>Outputs and timings of running a package in the browser.</summary>
+public sealed record PackageRunResult(Dictionary<string, Tensor> Outputs, double LoadMs, IReadOnlyList<double> RunMs, string Backend)
+{
+    public double MedianMs => Median(RunMs);
+
+    public static double Median(IReadOnlyList<double> xs)
+    {
+        if (xs.Count == 0)
+        {
+            return double.NaN;
+        }
+        var s = xs.OrderBy(x => x).ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}
+
+/// <summary>
+/// Runs a compiled package through webdnn.js in headless Chromium (served from http://127.0.0.1 with COOP/COEP):
+/// used by `webdnn run`, `webdnn verify --backends js` and the browser tests. Inputs travel as raw bytes,
+/// outputs come back base64-encoded and are decoded with their manifest dtype.
+/// </summary>
+public static class BrowserPackageRunner
+{
+    private const string RunScript = """
+        async ({ backend, inputs, runs }) => {
+          const { load } = await import('/webdnn.js');
+          const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u64: BigUint64Array,
+                          u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array };
+          const t0 = performance.now();
+          const runner = await load('/', { backendOrder: [backend] });
+          const feeds = {};
+          for (const inp of inputs) {
+            const buf = await (await fetch('/__inputs/' + inp.file)).arrayBuffer();
+            feeds[inp.name] = { data: new ctors[inp.dtype](buf), shape: inp.shape };
+          }
+          let out = await runner.run(feeds);
+          const loadMs = performance.now() - t0;
+          const times = [];
+          for (let i = 0; i < runs; i++) {
+            const s = performance.now();
+            out = await runner.run(feeds);
+            times.push(performance.now() - s);
+          }
+          const outputs = {};
+          for (const [name, t] of Object.entries(out)) {
+            const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+            let bin = '';
+            for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+            outputs[name] = { shape: t.shape, b64: btoa(bin) };
+          }
+          const used = runner.backend;
+          runner.dispose();
+          return JSON.stringify({ loadMs, times, outputs, backend: used });
+        }
+        """;
+
+    public static async Task<PackageRunResult> RunAsync(string packageDir, IReadOnlyDictionary<string, Tensor> inputs, string backend, int runs = 0,
+        IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        var manifest = PackageWriter.ReadManifest(packageDir);
+        using var server = new StaticServer(packageDir);
+        server.AddFile("/webdnn.js", System.Text.Encoding.UTF8.GetBytes(RuntimeAssets.RuntimeText()), "text/javascript");
+        server.AddFile("/__run.html", "<!doctype html><meta charset=utf-8><title>webdnn run</title>"u8.ToArray(), "text/html");
+        var specs = new List<object>();
+        int k = 0;
+        foreach (var io in manifest.Inputs)
+        {
+            if (!inputs.TryGetValue(io.Name, out var t))
+            {
+                throw new UsageException($"missing input '{io.Name}' ({io.Dtype}[{string.Join(",", io.Shape)}])");
+            }
+            string file = $"in{k++}.bin";
+            server.AddFile("/__inputs/" + file, t.ToBytes(), "application/octet-stream");
+            specs.Add(new { name = io.Name, dtype = t.DataType.ShortName(), shape = t.Shape, file });
+        }
+        var baseUri = server.Start();
+        await using var browser = await HeadlessBrowser.LaunchAsync(progress, cancellation: ct).ConfigureAwait(false);
+        var errors = new List<string>();
+        var page = await browser.NewPageAsync(line =>
+        {
+            if (line.StartsWith("[error]", StringComparison.Ordinal) || line.StartsWith("[pageerror]", StringComparison.Ordinal))
+            {
+                errors.Add(line);
+            }
+        }).ConfigureAwait(false);
+        page.SetDefaultTimeout(30 * 60 * 1000);
+        await page.GotoAsync(new Uri(baseUri, "__run.html").ToString()).ConfigureAwait(false);
+        progress?.Report($"running on '{backend}' in {browser.Version.Split(' ').Take(2).Aggregate((a, b) => a + " " + b)}");
+        string json;
+        try
+        {
+            json = await page.EvaluateAsync<string>(RunScript, new { backend, inputs = specs, runs }).ConfigureAwait(false);
+        }
+        catch (Microsoft.Playwright.PlaywrightException e)
+        {
+            string msg = e.Message.Split('\n')[0];
+            throw new WebDnnException(ExitCodes.Internal, $"the package failed in the browser: {msg}{(errors.Count > 0 ? "\n" + string.Join("\n", errors) : "")}", e);
+        }
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        var outputs = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var io in manifest.Outputs)
+        {
+            var o = root.GetProperty("outputs").GetProperty(io.Name);
+            var shape = o.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            var bytes = Convert.FromBase64String(o.GetProperty("b64").GetString()!);
+            var dt = DataTypes.FromShortName(io.Dtype);
+            // f16/bf16 come back as Float32Array (see runtime/src/tensor.ts).
+            var t = dt is DataType.Float16 or DataType.BFloat16 ? Tensor.FromBytes(DataType.Float32, shape, bytes) : Tensor.FromBytes(dt, shape, bytes);
+            outputs[io.Name] = t;
+        }
+        var times = root.GetProperty("times").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        return new PackageRunResult(outputs, root.GetProperty("loadMs").GetDouble(), times, root.GetProperty("backend").GetString()!);
+    }
+
+    /// <summary>Compiles <paramref name="modelPath"/> into a temporary package, runs it, deletes the package.</summary>
+    public static async Task<PackageRunResult> CompileAndRunAsync(string modelPath, CompileSettings settings, IReadOnlyDictionary<string, Tensor> inputs,
+        string backend, int runs = 0, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        var shapes = new Dictionary<string, long[]>(settings.Shapes, StringComparer.Ordinal);
+        foreach (var kv in inputs)
+        {
+            shapes.TryAdd(kv.Key, kv.Value.Shape.Select(d => (long)d).ToArray());
+        }
+        var compiled = ModelCompiler.Compile(modelPath, settings with { Shapes = shapes });
+        string dir = Path.Combine(Path.GetTempPath(), "webdnn-run-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            PackageWriter.Write(compiled.Program!, compiled.Plan!, dir, [backend], progress);
+            return await RunAsync(dir, inputs, backend, runs, progress, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+}
