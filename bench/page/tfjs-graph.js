@@ -123,14 +123,13 @@ export class TfjsGraph {
   /** Op names this interpreter cannot run (empty: it can run the graph). */
   static unsupportedOps(graph) {
     const out = new Set();
-    const constIds = new Set(graph.consts.map((c) => c.id));
     for (const n of graph.nodes) {
       const op = n.domain ? `${n.domain}.${n.op}` : n.op;
       if (n.subgraphs) { out.add(op); continue; }
       if (n.domain === 'com.webdnn' && n.op === 'Elementwise') { exprUnsupported(n.attrs.expr, out); continue; }
       if (n.domain) { out.add(op); continue; }
       if (!(n.op in OPS)) { out.add(op); continue; }
-      if ((n.op === 'Conv' || n.op === 'ConvTranspose') && (!constIds.has(n.inputs[1]) || n.attrs['tf.filter'] === undefined)) out.add(`${n.op} (non-constant or non-2-D filter)`);
+      if ((n.op === 'Conv' || n.op === 'ConvTranspose') && n.attrs['tf.filter'] === undefined) out.add(`${n.op} (non-constant or non-2-D filter)`);
       if (n.attrs['webdnn.epilogue']) exprUnsupported(n.attrs['webdnn.epilogue'], out);
     }
     return [...out];
@@ -278,7 +277,7 @@ const OPS = {
   Conv(n, env) {
     const x = this.nhwc(n.inputs[0], env);
     const filter = this.consts.get(n.attrs['tf.filter']);
-    const w = this.consts.get(n.inputs[1]).shape; // OIHW
+    const w = this.g.values[String(n.inputs[1])].shape; // OIHW
     const group = n.attrs.group ?? 1;
     const [sH, sW] = n.attrs.strides ?? [1, 1];
     const [dH, dW] = n.attrs.dilations ?? [1, 1];
@@ -360,15 +359,18 @@ const OPS = {
 
   Gemm(n, env) {
     let a = this.plain(n.inputs[0], env);
-    let b = this.plain(n.inputs[1], env);
+    // tf.b: B already transposed to [K, N] by the exporter when it is a constant with transB=1
+    const pre = n.attrs['tf.b'] !== undefined;
+    let b = pre ? this.consts.get(n.attrs['tf.b']) : this.plain(n.inputs[1], env);
     const alpha = n.attrs.alpha ?? 1, beta = n.attrs.beta ?? 1;
-    const transA = !!n.attrs.transA, transB = !!n.attrs.transB;
+    const transA = !!n.attrs.transA, transB = !pre && !!n.attrs.transB;
     if (alpha !== 1) a = tf.mul(a, alpha);
     const cId = firstEpilogueInput(n) > 2 ? n.inputs[2] : null;
     let bias = cId !== null && cId !== undefined ? this.plain(cId, env) : undefined;
     if (bias && beta !== 1) bias = tf.mul(bias, beta);
     const { act, rest } = this.activationOf(n);
-    const y = tf.fused.matMul({ a, b, transposeA: transA, transposeB: transB, bias, ...act });
+    if (transB && bias) b = tf.transpose(b); // tfjs-backend-wasm 4.22: fused matMul with transposeB and a bias is wrong
+    const y = tf.fused.matMul({ a, b, transposeA: transA, transposeB: transB && !bias, bias, ...act });
     return { t: rest ? this.epilogue(n, env, y, false) : y, nhwc: false };
   },
   MatMul(n, env) {
@@ -467,7 +469,7 @@ const OPS = {
     const x = this.plain(n.inputs[0], env);
     const axis = (n.attrs.axis ?? 0) < 0 ? x.rank + n.attrs.axis : (n.attrs.axis ?? 0);
     let idx = tf.cast(this.plain(n.inputs[1], env), 'int32');
-    idx = tf.where(tf.less(idx, 0), tf.add(idx, x.shape[axis]), idx);
+    idx = tf.where(tf.less(idx, 0), tf.add(idx, tf.scalar(x.shape[axis], 'int32')), idx);
     return { t: tf.gather(x, idx, axis), nhwc: false };
   },
   Shape(n, env) {

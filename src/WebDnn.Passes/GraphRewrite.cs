@@ -34,9 +34,6 @@ internal static class GraphRewrite
         return true;
     }
 
-    /// <summary>Runs the op's type inference on <paramref name="n"/> (no-op for unknown ops).</summary>
-    public static void Infer(Node n) => OpRegistry.Find(n)?.InferTypes(new InferContext(n));
-
     /// <summary>Position of every node in the node list.</summary>
     public static Dictionary<Node, int> IndexMap(Graph g)
     {
@@ -100,7 +97,4 @@ internal static class GraphRewrite
         }
         return c;
     }
-
-    /// <summary>A new constant value in <paramref name="g"/> (typed from the tensor).</summary>
-    public static Value Const(Graph g, Tensor t, string hint) => g.Constant(t, hint);
 }

@@ -42,7 +42,6 @@ public static class Pipelines
         new RemoveDeadNodes(),        // must run after FoldConstants and RemoveIdentities
         new RecognizeLayerNorm(),     // must run after FoldConstants (axes/ε constants) and before any fusion of its Sub/Div/Mul/Add
         new FoldBatchNormAndScale(),  // must run after FoldConstants and RemoveIdentities; before the fusions
-        new FoldConstants(),          // must run after FoldBatchNormAndScale: a BN decomposed on a constant becomes foldable
         new FuseActivations(),        // must run after FoldBatchNormAndScale and RecognizeLayerNorm
         new FuseElementwise(),        // must run after FuseActivations (activations first take the epilogues they are named for)
         new RemoveDeadNodes(),        // must run last

@@ -105,7 +105,11 @@ public sealed class Slice : OpDef
         var spec = ReadSpec(ctx, ctx.ConstInput);
         if (spec is null)
         {
-            ctx.SetOutput(0, x.DataType, Enumerable.Repeat(Dim.Unknown, x.Rank).ToArray());
+            // Bounds unknown: only the sliced axes lose their size, when we can tell which they are.
+            var axes = ctx.HasInput(3) ? ctx.ConstInput(3)?.ToLongs()
+                : ctx.InputType(1).Shape is [{ IsKnown: true } n] ? Enumerable.Range(0, (int)n.Value).Select(a => (long)a).ToArray() : null;
+            var sliced = axes?.Select(a => ctx.Axis(a, x.Rank)).ToHashSet();
+            ctx.SetOutput(0, x.DataType, x.Shape.Select((d, i) => sliced is null || sliced.Contains(i) ? Dim.Unknown : d).ToArray());
             return;
         }
         var plan = Plan(ctx, spec, x.Shape.Select(d => d.Value).ToArray(), x.Shape.Select(d => d.IsKnown).ToArray());

@@ -474,7 +474,7 @@ public static class BenchRunner
         {
         }
         int hc = page.TryGetProperty("hardwareConcurrency", out var h) && h.ValueKind == JsonValueKind.Number ? h.GetInt32() : Environment.ProcessorCount;
-        return string.Create(CultureInfo.InvariantCulture, $"{hc} cores ({cpu}), {Environment.OSVersion.Platform}");
+        return string.Create(CultureInfo.InvariantCulture, $"{hc} cores ({cpu}), {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
     }
 
     private static byte[] Gunzip(byte[] bytes)

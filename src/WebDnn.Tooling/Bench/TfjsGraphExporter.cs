@@ -28,6 +28,11 @@ public static class TfjsGraphExporter
         var consts = new JsonArray();
         var blob = new MemoryStream();
         var values = new JsonObject();
+        // Weights that the adapter reads only in a re-laid-out copy (tf.filter, tf.b): their original data is not written.
+        var shapeOnly = new HashSet<Value>(g.Nodes
+            .Where(n => FilterFor(n) is not null || GemmB(n) is not null)
+            .Select(n => n.Input(1)!)
+            .Where(w => w.Consumers.Count == 1 && !g.Outputs.Contains(w)));
 
         int Id(Value v)
         {
@@ -38,7 +43,7 @@ public static class TfjsGraphExporter
             id = ids.Count;
             ids[v] = id;
             values[id.ToString()] = ValueJson(v);
-            if (v.Const is { } t)
+            if (v.Const is { } t && !shapeOnly.Contains(v))
             {
                 consts.Add(ConstJson(id, t, blob));
             }
@@ -69,6 +74,10 @@ public static class TfjsGraphExporter
             if (FilterFor(n) is { } filter)
             {
                 attrs["tf.filter"] = AddConst(filter, "filter");
+            }
+            if (GemmB(n) is { } b)
+            {
+                attrs["tf.b"] = AddConst(b, "gemm_b");
             }
             var ins = new JsonArray();
             foreach (var i in n.Inputs)
@@ -195,6 +204,21 @@ public static class TfjsGraphExporter
             return Permute(f.Reshape([(int)group, m, w.Shape[2], w.Shape[3]]), [2, 3, 0, 1]);
         }
         return Permute(f, [2, 3, 1, 0]);
+    }
+
+    /// <summary>
+    /// Gemm's constant B with transB=1, stored as [K, N] (TF's MatMul weight layout, as its converter writes it).
+    /// Also avoids tfjs-backend-wasm 4.22's fused matMul with transposeB and a bias, which returns wrong values.
+    /// </summary>
+    private static Tensor? GemmB(Node n)
+    {
+        if (n.Domain.Length != 0 || n.OpType != "Gemm" || n.Input(1)?.Const is not { Rank: 2 } b
+            || !n.Attributes.TryGetValue("transB", out var tb) || tb.I == 0)
+        {
+            return null;
+        }
+        var f = b.DataType == DataType.Float32 ? b : Tensor.FromDoubles(DataType.Float32, b.Shape, b.ToDoubles());
+        return Permute(f.Reshape([1, 1, b.Shape[0], b.Shape[1]]), [0, 1, 3, 2]).Reshape([b.Shape[1], b.Shape[0]]);
     }
 
     /// <summary>Transposes a 4-D f32 tensor: result dimension i is source dimension <paramref name="perm"/>[i].</summary>

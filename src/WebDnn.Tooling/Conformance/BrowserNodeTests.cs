@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using WebDnn.Backends.Common;
 using WebDnn.Core;
+using WebDnn.Core.Kernels;
+using WebDnn.Lowering;
 using WebDnn.Onnx;
 using WebDnn.Tooling.Packages;
 
@@ -11,7 +13,8 @@ namespace WebDnn.Tooling.Conformance;
 /// <param name="Name">The case (test_abs, …).</param>
 /// <param name="Error">Why it failed; null when it passed.</param>
 /// <param name="Stage">Where it failed: "compile" (import, passes, lowering, package), "run" (in the browser) or "compare"; "pass" when it passed.</param>
-public sealed record NodeCaseResult(string Name, string Stage, string? Error)
+/// <param name="Frozen">Parameter inputs that were compiled in as constants from the test data (empty for most cases).</param>
+public sealed record NodeCaseResult(string Name, string Stage, string? Error, IReadOnlyList<string> Frozen)
 {
     public bool Passed => Error is null;
 }
@@ -25,9 +28,14 @@ public sealed record NodeSuiteTimings(double CompileSeconds, double BrowserSecon
 /// them in batches (<see cref="BrowserBatchRunner"/>). Outputs are compared with <see cref="NodeTestSuite.Compare"/>
 /// (the same rtol/atol as the reference evaluator). A case that does not compile does not pass; the reason is kept.
 /// </summary>
+/// <remarks>
+/// Packages have their shapes baked in, so an op's parameter inputs (axes, pads, scales, starts/ends, repeats) must be
+/// compile-time constants. Node tests often feed them as graph inputs; when compiling fails for that reason, the case is
+/// compiled again with those inputs frozen from its test data (<see cref="NodeCaseResult.Frozen"/> names them).
+/// </remarks>
 public static class BrowserNodeTests
 {
-    private sealed record Prepared(NodeTestCase Case, BatchItem Item, string[] OutputNames, IReadOnlyList<Tensor> Expected);
+    private sealed record Prepared(NodeTestCase Case, BatchItem Item, string[] OutputNames, IReadOnlyList<Tensor> Expected, IReadOnlyList<string> Frozen);
 
     public static async Task<(IReadOnlyList<NodeCaseResult> Results, NodeSuiteTimings Timings)> RunAsync(IReadOnlyList<NodeTestCase> cases, string backend,
         IProgress<string>? progress = null, CancellationToken ct = default)
@@ -48,7 +56,7 @@ public static class BrowserNodeTests
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    results[c.Name] = new NodeCaseResult(c.Name, "compile", OneLine($"{e.GetType().Name}: {e.Message}"));
+                    results[c.Name] = new NodeCaseResult(c.Name, "compile", OneLine($"{e.GetType().Name}: {e.Message}"), []);
                 }
                 if (Interlocked.Increment(ref done) % 200 == 0)
                 {
@@ -68,12 +76,12 @@ public static class BrowserNodeTests
                 {
                     var p = prepared[r.Id];
                     results[r.Id] = r.Outputs is null
-                        ? new NodeCaseResult(r.Id, "run", OneLine(r.Error ?? "no outputs"))
+                        ? new NodeCaseResult(r.Id, "run", OneLine(r.Error ?? "no outputs"), p.Frozen)
                         : Check(p, r.Outputs);
                 }
             }
             double browserSeconds = sw.Elapsed.TotalSeconds;
-            var list = cases.Select(c => results.TryGetValue(c.Name, out var r) ? r : new NodeCaseResult(c.Name, "run", "no result")).ToList();
+            var list = cases.Select(c => results.TryGetValue(c.Name, out var r) ? r : new NodeCaseResult(c.Name, "run", "no result", [])).ToList();
             return (list, new NodeSuiteTimings(compileSeconds, browserSeconds, prepared.Count));
         }
         finally
@@ -111,9 +119,26 @@ public static class BrowserNodeTests
             feeds[formal[i].Name] = inputs[i];
             shapes[formal[i].Name] = inputs[i].Shape.Select(d => (long)d).ToArray();
         }
-        var compiled = ModelCompiler.Compile(c.ModelPath, new CompileSettings { Shapes = shapes });
+        KernelProgram program;
+        MemoryPlan plan;
+        var frozen = new List<string>();
+        try
+        {
+            var compiled = ModelCompiler.Compile(c.ModelPath, new CompileSettings { Shapes = shapes });
+            (program, plan) = (compiled.Program!, compiled.Plan!);
+        }
+        catch (UnsupportedModelException e) when (NeedsConstants(e.Message))
+        {
+            // The compiler bakes shapes in, so parameter inputs (axes, pads, scales, starts/ends, repeats…) must be
+            // constants. Such a case is compiled again with those inputs frozen from its test data (see CompileFrozen).
+            (program, plan) = CompileFrozen(c.ModelPath, feeds, shapes, frozen);
+            if (frozen.Count == 0)
+            {
+                throw;
+            }
+        }
         string dir = Path.Combine(root, c.Name);
-        var manifest = PackageWriter.Write(compiled.Program!, compiled.Plan!, dir, [backend]);
+        var manifest = PackageWriter.Write(program, plan, dir, [backend]);
         var fed = new List<KeyValuePair<string, Tensor>>();
         foreach (var io in manifest.Inputs)
         {
@@ -124,7 +149,48 @@ public static class BrowserNodeTests
             fed.Add(new(io.Name, t));
         }
         var item = BrowserBatchRunner.Prepare(root, c.Name, dir, fed);
-        return new Prepared(c, item, g.Outputs.Select(o => o.Name).ToArray(), expected);
+        return new Prepared(c, item, g.Outputs.Select(o => o.Name).ToArray(), expected, frozen);
+    }
+
+    /// <summary>Compile errors that freezing parameter inputs can cure (a constant or a static shape was needed).</summary>
+    private static bool NeedsConstants(string message) =>
+        message.Contains("must be constant", StringComparison.Ordinal) || message.Contains("must be a constant", StringComparison.Ordinal)
+        || message.Contains("needs constant", StringComparison.Ordinal) || message.Contains("is not static", StringComparison.Ordinal)
+        || message.Contains("dynamic shape", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Compiles with every <em>parameter input</em> frozen as a constant from the test data: a graph input that is never
+    /// the first (data) input of a node (ReduceSum's axes, Slice's starts/ends, Resize's scales, Pad's pads), or an integer
+    /// scalar (a window or range size). Data inputs stay runtime inputs. <paramref name="frozen"/> receives the frozen names (empty: nothing to freeze).
+    /// </summary>
+    private static (KernelProgram, MemoryPlan) CompileFrozen(string modelPath, Dictionary<string, Tensor> feeds, Dictionary<string, long[]> shapes, List<string> frozen)
+    {
+        var g = ModelCompiler.Import(modelPath);
+        foreach (var v in g.Inputs.ToList())
+        {
+            if (!feeds.TryGetValue(v.Name, out var t) || v.Consumers.Count == 0 || g.Outputs.Contains(v))
+            {
+                continue;
+            }
+            bool integerScalar = t.Rank == 0 && !t.DataType.IsFloat() && t.DataType is not (DataType.Bool or DataType.String);
+            if (!integerScalar && v.Consumers.Any(n => n.Inputs.IndexOf(v) == 0))
+            {
+                continue;
+            }
+            v.Const = t;
+            v.Type = t.Type;
+            g.Inputs.Remove(v);
+            feeds.Remove(v.Name);
+            shapes.Remove(v.Name);
+            frozen.Add(v.Name);
+        }
+        if (frozen.Count == 0)
+        {
+            return default;
+        }
+        ModelCompiler.Optimize(g, new CompileSettings { Shapes = shapes }, []);
+        var program = Lowerer.Lower(g);
+        return (program, PlanMemory.Run(program));
     }
 
     private static NodeCaseResult Check(Prepared p, IReadOnlyDictionary<string, Tensor> outputs)
@@ -137,7 +203,7 @@ public static class BrowserNodeTests
             {
                 if (byIndex.Count != p.Expected.Count)
                 {
-                    return new NodeCaseResult(p.Case.Name, "compare", $"output {i} ('{p.OutputNames[i]}') is missing");
+                    return new NodeCaseResult(p.Case.Name, "compare", $"output {i} ('{p.OutputNames[i]}') is missing", p.Frozen);
                 }
                 a = byIndex[i];
             }
@@ -148,10 +214,10 @@ public static class BrowserNodeTests
             }
             if (NodeTestSuite.Compare(e, a) is { } diff)
             {
-                return new NodeCaseResult(p.Case.Name, "compare", $"output {i}: {diff}");
+                return new NodeCaseResult(p.Case.Name, "compare", $"output {i}: {diff}", p.Frozen);
             }
         }
-        return new NodeCaseResult(p.Case.Name, "pass", null);
+        return new NodeCaseResult(p.Case.Name, "pass", null, p.Frozen);
     }
 
     private static string OneLine(string s)

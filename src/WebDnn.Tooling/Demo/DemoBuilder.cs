@@ -162,7 +162,10 @@ public static class DemoBuilder
                 progress?.Report($"demo: {model.Name}: compiling {Path.GetFileName(onnx)}");
                 var compiled = ModelCompiler.Compile(onnx, new CompileSettings { Progress = Prefixed(progress, $"demo: {model.Name}: ") });
                 cancellation.ThrowIfCancellationRequested();
-                return PackageWriter.Write(compiled.Program!, compiled.Plan!, dir, backends, Prefixed(progress, $"demo: {model.Name}: "));
+                // NOTE: one line per weight shard is too much next to eight models; the shards are summed up instead.
+                var written = PackageWriter.Write(compiled.Program!, compiled.Plan!, dir, backends, Prefixed(progress, $"demo: {model.Name}: ", skip: "wrote weights-"));
+                progress?.Report($"demo: {model.Name}: {written.Shards.Count} weight shard(s), {written.WeightBytes / 1048576.0:0.0} MiB");
+                return written;
             }, cancellation).ConfigureAwait(false);
             await File.WriteAllTextAsync(stampPath, stamp, cancellation).ConfigureAwait(false);
             return Entry(manifest, null);
@@ -202,10 +205,17 @@ public static class DemoBuilder
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())));
     }
 
-    private static Progress? Prefixed(IProgress<string>? inner, string prefix) => inner is null ? null : new Progress(inner, prefix);
+    private static Progress? Prefixed(IProgress<string>? inner, string prefix, string? skip = null) => inner is null ? null : new Progress(inner, prefix, skip);
 
-    private sealed class Progress(IProgress<string> inner, string prefix) : IProgress<string>
+    /// <summary>Forwards progress lines with a prefix, dropping those that start with <paramref name="skip"/>.</summary>
+    private sealed class Progress(IProgress<string> inner, string prefix, string? skip) : IProgress<string>
     {
-        public void Report(string value) => inner.Report(prefix + value);
+        public void Report(string value)
+        {
+            if (skip is null || !value.StartsWith(skip, StringComparison.Ordinal))
+            {
+                inner.Report(prefix + value);
+            }
+        }
     }
 }

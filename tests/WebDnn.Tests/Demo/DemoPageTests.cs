@@ -4,6 +4,7 @@ using WebDnn.Tooling.Browser;
 using WebDnn.Tooling.Demo;
 using WebDnn.Tooling.Models;
 using WebDnn.Tooling.Oracle;
+using Xunit.Abstractions;
 
 namespace WebDnn.Tests.Demo;
 
@@ -70,7 +71,7 @@ public sealed class DemoSite : IAsyncLifetime, IDisposable
 /// over a drawn test image, and its raw outputs are compared with native ONNX Runtime on the very input the page built;
 /// the page's decoding (anchors, sigmoid, box offsets) is checked against an independent C# decoding. No timing is asserted.
 /// </summary>
-public sealed class DemoPageTests(DemoSite site) : IClassFixture<DemoSite>
+public sealed class DemoPageTests(DemoSite site, ITestOutputHelper output) : IClassFixture<DemoSite>
 {
     private const float WaitMs = 180_000;
 
@@ -137,20 +138,21 @@ public sealed class DemoPageTests(DemoSite site) : IClassFixture<DemoSite>
         var expected = OrtOracle.Run(onnx, new Dictionary<string, Tensor> { ["input:0"] = Tensor.FromFloats([1, 128, 128, 3], input) });
         Assert.Equal(4, expected.Count);
         var report = TensorComparer.Compare(expected, actual, Tolerance.Fp32Js);
+        output.WriteLine($"BlazeFace front on js vs ONNX Runtime: {report}");
         Assert.True(report.Passed, report.ToString());
 
         // The page's decoding against an independent one: with plain NMS the first face is the best anchor, decoded.
         var best = BestAnchor(expected);
         Assert.True((best.Score >= 0.5) == (faces > 0), $"best anchor score {best.Score}, page found {faces} face(s)");
-        if (faces > 0)
+        output.WriteLine($"faces on the synthetic image: {faces}; best anchor score {best.Score:F4}");
+        // The drawn face is a cartoon, but BlazeFace scores it ~0.93 (ONNX Runtime on the same pixels), far above 0.5.
+        Assert.True(faces >= 1, $"no face found on the synthetic image (best anchor score {best.Score})");
+        double[] page0 = await page.EvaluateAsync<double[]>(
+            "() => { const f = window.faceDemo.state.lastResult.faces[0]; return [f.score, f.xmin, f.ymin, f.xmax, f.ymax, f.keypoints[2].x, f.keypoints[2].y]; }");
+        double[] mine = [best.Score, best.XMin, best.YMin, best.XMax, best.YMax, best.NoseX, best.NoseY];
+        for (int i = 0; i < mine.Length; i++)
         {
-            double[] page0 = await page.EvaluateAsync<double[]>(
-                "() => { const f = window.faceDemo.state.lastResult.faces[0]; return [f.score, f.xmin, f.ymin, f.xmax, f.ymax, f.keypoints[2].x, f.keypoints[2].y]; }");
-            double[] mine = [best.Score, best.XMin, best.YMin, best.XMax, best.YMax, best.NoseX, best.NoseY];
-            for (int i = 0; i < mine.Length; i++)
-            {
-                Assert.True(Math.Abs(page0[i] - mine[i]) <= DecodeTolerance, $"decoded value {i}: page {page0[i]}, expected {mine[i]}");
-            }
+            Assert.True(Math.Abs(page0[i] - mine[i]) <= DecodeTolerance, $"decoded value {i}: page {page0[i]}, expected {mine[i]}");
         }
         await page.Context.CloseAsync();
     }

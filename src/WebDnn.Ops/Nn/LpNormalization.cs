@@ -1,0 +1,59 @@
+using WebDnn.Core;
+
+namespace WebDnn.Ops.Nn;
+
+/// <summary>
+/// ONNX LpNormalization (opset 1, 22): y = x / (Σ_axis |x|^p)^(1/p) along <c>axis</c> (default -1), p ∈ {1, 2}
+/// (default 2). A zero norm gives 0/0 = NaN, as numpy does. Computed in double. Reference only.
+/// </summary>
+public sealed class LpNormalization : OpDef
+{
+    public override string OpType => "LpNormalization";
+
+    public override void InferTypes(InferContext ctx)
+    {
+        var x = ctx.InputType(0);
+        NnData.RequireFloat(ctx, x.DataType);
+        long p = ctx.Int("p", 2);
+        if (p is not (1 or 2))
+        {
+            throw ctx.Error($"p must be 1 or 2, not {p}");
+        }
+        if (x.Shape is not null)
+        {
+            ctx.Axis(ctx.Int("axis", -1), x.Rank);
+        }
+        ctx.SetOutput(0, x);
+    }
+
+    public override void Evaluate(EvalContext ctx)
+    {
+        var x = ctx.Input(0);
+        int axis = ctx.Axis(ctx.Int("axis", -1), x.Rank);
+        long p = ctx.Int("p", 2);
+        int outer = x.Shape[..axis].Aggregate(1, (a, b) => a * b);
+        int n = x.Shape[axis];
+        int inner = x.Shape[(axis + 1)..].Aggregate(1, (a, b) => a * b);
+        var xv = x.ToDoubles();
+        var y = new double[xv.Length];
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                int b = o * n * inner + i;
+                double acc = 0;
+                for (int k = 0; k < n; k++)
+                {
+                    double v = xv[b + k * inner];
+                    acc += p == 1 ? Math.Abs(v) : v * v;
+                }
+                double norm = p == 1 ? acc : Math.Sqrt(acc);
+                for (int k = 0; k < n; k++)
+                {
+                    y[b + k * inner] = xv[b + k * inner] / norm;
+                }
+            }
+        }
+        ctx.SetOutput(0, Tensor.FromDoubles(x.DataType, x.Shape, y));
+    }
+}
