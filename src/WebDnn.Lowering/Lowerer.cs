@@ -41,6 +41,7 @@ public static class Lowerer
             program.Inputs.Add(new ProgramIO(v.Name, v.Type!.DataType, v.Type.Shape!, b));
         }
 
+        var graphOutputs = new HashSet<Value>(g.Outputs);
         var failures = new List<string>();
         foreach (var node in g.Nodes)
         {
@@ -50,7 +51,7 @@ public static class Lowerer
                 failures.Add($"  {node.OpType} (opset {node.Opset}) '{node.Name}': not implemented");
                 continue;
             }
-            var ctx = new LowerContext(node, program, BufferOf, (v, b) => map[v] = b);
+            var ctx = new LowerContext(node, program, BufferOf, (v, b) => map[v] = b, graphOutputs);
             bool ok;
             try
             {

@@ -13,12 +13,18 @@ public sealed class LowerContext : NodeContext
     private readonly Func<Value, KernelBuffer> _bufferOf;
     private readonly Action<Value, KernelBuffer> _bind;
 
-    public LowerContext(Node node, KernelProgram program, Func<Value, KernelBuffer> bufferOf, Action<Value, KernelBuffer> bind) : base(node)
+    private readonly IReadOnlySet<Value> _graphOutputs;
+
+    public LowerContext(Node node, KernelProgram program, Func<Value, KernelBuffer> bufferOf, Action<Value, KernelBuffer> bind, IReadOnlySet<Value>? graphOutputs = null) : base(node)
     {
         Program = program;
         _bufferOf = bufferOf;
         _bind = bind;
+        _graphOutputs = graphOutputs ?? new HashSet<Value>();
     }
+
+    /// <summary>True when output <paramref name="i"/> is read by a node or is a graph output.</summary>
+    public bool OutputUsed(int i) => i < Node.Outputs.Count && (Node.Outputs[i].Consumers.Count > 0 || _graphOutputs.Contains(Node.Outputs[i]));
 
     public KernelProgram Program { get; }
 

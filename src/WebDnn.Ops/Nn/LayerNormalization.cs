@@ -72,7 +72,7 @@ public sealed class LayerNormalization : OpDef
 
     public override bool Lower(LowerContext ctx)
     {
-        if (ctx.Node.Outputs.Skip(1).Any(o => o.Consumers.Count > 0))
+        if (ctx.OutputUsed(1) || ctx.OutputUsed(2))
         {
             ctx.Unsupported("LayerNormalization's Mean/InvStdDev outputs have no kernel lowering");
             return false;

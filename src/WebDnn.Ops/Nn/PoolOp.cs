@@ -195,7 +195,7 @@ public abstract class PoolOp : OpDef
 
     public override bool Lower(LowerContext ctx)
     {
-        if (ctx.OutputCount > 1 && ctx.Node.Outputs[1].Consumers.Count > 0)
+        if (ctx.OutputUsed(1))
         {
             ctx.Unsupported("MaxPool's Indices output has no kernel lowering");
             return false;

@@ -13,6 +13,8 @@ public sealed class ArgMax : OpDef
 {
     public override string OpType => "ArgMax";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Reduce;
 
     public override void InferTypes(InferContext ctx) => ArgReduce.Infer(ctx);

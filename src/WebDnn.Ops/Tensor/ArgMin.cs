@@ -11,6 +11,8 @@ public sealed class ArgMin : OpDef
 {
     public override string OpType => "ArgMin";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Reduce;
 
     public override void InferTypes(InferContext ctx) => ArgReduce.Infer(ctx);

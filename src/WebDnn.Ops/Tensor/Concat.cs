@@ -12,6 +12,8 @@ public sealed class Concat : OpDef
 {
     public override string OpType => "Concat";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     public override void InferTypes(InferContext ctx)

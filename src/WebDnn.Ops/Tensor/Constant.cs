@@ -12,6 +12,8 @@ public sealed class Constant : OpDef
 {
     public override string OpType => "Constant";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Opaque;
 
     /// <summary>The constant this node produces.</summary>

@@ -13,6 +13,8 @@ public sealed class DepthToSpace : OpDef
 {
     public override string OpType => "DepthToSpace";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static (int B, bool Crd) Params(NodeContext ctx)

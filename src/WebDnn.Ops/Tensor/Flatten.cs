@@ -10,6 +10,8 @@ public sealed class Flatten : OpDef
 {
     public override string OpType => "Flatten";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static int Axis(NodeContext ctx, int rank)

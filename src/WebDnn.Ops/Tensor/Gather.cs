@@ -12,6 +12,8 @@ public sealed class Gather : OpDef
 {
     public override string OpType => "Gather";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     public override void InferTypes(InferContext ctx)

@@ -1,11 +1,13 @@
 using WebDnn.Core;
+using WebDnn.Core.Kernels;
 
 namespace WebDnn.Ops.TensorOps;
 
 /// <summary>
 /// ONNX GatherND (opset 11; <c>batch_dims</c> from opset 12). With b = batch_dims and q = indices.shape[−1], the
 /// output shape is indices.shape[:−1] + data.shape[b+q:] and
-/// out[i…, j…] = data[i[:b]…, indices[i…][0..q)…, j…]; negative indices count from the end. No lowering.
+/// out[i…, j…] = data[i[:b]…, indices[i…][0..q)…, j…]; negative indices count from the end. Lowers only when
+/// batch_dims = 0 and q = 1: that is a <see cref="GatherKernel"/> on axis 0 with the indices viewed without their last axis.
 /// </summary>
 public sealed class GatherND : OpDef
 {
@@ -72,5 +74,20 @@ public sealed class GatherND : OpDef
             }
         }
         ctx.SetOutput(0, TensorOpHelpers.Take(data, outShape, index));
+    }
+
+    public override bool Lower(LowerContext ctx)
+    {
+        var idxShape = ctx.InputShape(1);
+        if (ctx.Int("batch_dims", 0) != 0 || idxShape.Length == 0 || idxShape[^1] != 1)
+        {
+            ctx.Unsupported("only batch_dims = 0 with one index per tuple (a Gather on axis 0) is lowered");
+            return false;
+        }
+        var indices = ctx.Input(1);
+        var view = ctx.Temp(indices.DataType, idxShape[..^1]);
+        view.AliasOf = indices;
+        ctx.Emit(new GatherKernel(0) { Inputs = [ctx.Input(0), view], Outputs = [ctx.Output(0)] });
+        return true;
     }
 }

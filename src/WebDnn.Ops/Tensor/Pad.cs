@@ -15,6 +15,8 @@ public sealed class Pad : OpDef
 {
     public override string OpType => "Pad";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static PadMode Mode(NodeContext ctx) => ctx.Str("mode", "constant") switch

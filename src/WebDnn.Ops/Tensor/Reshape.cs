@@ -11,7 +11,7 @@ public sealed class Reshape : OpDef
 {
     public override string OpType => "Reshape";
 
-    public override int SinceVersion => 5;
+    public override int SinceVersion => 7;
 
     public override FusionKind Fusion => FusionKind.Injective;
 

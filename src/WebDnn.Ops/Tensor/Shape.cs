@@ -11,6 +11,8 @@ public sealed class Shape : OpDef
 {
     public override string OpType => "Shape";
 
+    public override int SinceVersion => 7;
+
     private static (int Start, int End) Range(NodeContext ctx, int rank)
     {
         long start = ctx.Opset >= 15 ? ctx.Int("start", 0) : 0;

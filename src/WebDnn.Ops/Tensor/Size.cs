@@ -7,6 +7,8 @@ public sealed class Size : OpDef
 {
     public override string OpType => "Size";
 
+    public override int SinceVersion => 7;
+
     public override void InferTypes(InferContext ctx) => ctx.SetOutput(0, DataType.Int64, []);
 
     public override void Evaluate(EvalContext ctx) => ctx.SetOutput(0, Tensor.ScalarLong(ctx.Input(0).Length));

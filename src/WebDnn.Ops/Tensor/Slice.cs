@@ -14,6 +14,8 @@ public sealed class Slice : OpDef
 {
     public override string OpType => "Slice";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     /// <summary>Start and length of a slice of an axis of size <paramref name="dim"/>.</summary>

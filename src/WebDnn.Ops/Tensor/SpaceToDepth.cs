@@ -12,6 +12,8 @@ public sealed class SpaceToDepth : OpDef
 {
     public override string OpType => "SpaceToDepth";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static int Block(NodeContext ctx)

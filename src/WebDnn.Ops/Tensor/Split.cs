@@ -13,6 +13,8 @@ public sealed class Split : OpDef
 {
     public override string OpType => "Split";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static long[]? SplitSpec(NodeContext ctx, Func<int, Tensor?> input) =>

@@ -11,6 +11,8 @@ public sealed class Squeeze : OpDef
 {
     public override string OpType => "Squeeze";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static long[]? AxesSpec(NodeContext ctx, Func<int, Tensor?> input) =>

@@ -11,6 +11,8 @@ public sealed class Tile : OpDef
 {
     public override string OpType => "Tile";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static void Check(NodeContext ctx, long[] repeats, int rank)

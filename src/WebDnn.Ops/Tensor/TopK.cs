@@ -12,6 +12,8 @@ public sealed class TopK : OpDef
 {
     public override string OpType => "TopK";
 
+    public override int SinceVersion => 7;
+
     private static long? K(NodeContext ctx, Func<int, Tensor?> input)
     {
         if (ctx.Opset < 10)

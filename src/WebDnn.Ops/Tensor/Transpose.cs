@@ -11,6 +11,8 @@ public sealed class Transpose : OpDef
 {
     public override string OpType => "Transpose";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static int[] Perm(NodeContext ctx, int rank)
@@ -61,6 +63,10 @@ public sealed class Transpose : OpDef
         var inShape = ctx.InputShape(0);
         var perm = Perm(ctx, inShape.Length);
         var outShape = ctx.OutputShape(0);
+        if (Tensor.ElementCount(outShape) == 0)
+        {
+            return true;
+        }
         ctx.Emit(TensorOpHelpers.Copy(outShape, inShape, perm, TensorOpHelpers.Fill(perm.Length, 1), new int[inShape.Length])
             with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;

@@ -11,6 +11,8 @@ public sealed class Unsqueeze : OpDef
 {
     public override string OpType => "Unsqueeze";
 
+    public override int SinceVersion => 7;
+
     public override FusionKind Fusion => FusionKind.Injective;
 
     private static long[]? AxesSpec(NodeContext ctx, Func<int, Tensor?> input) =>

@@ -188,6 +188,14 @@ public sealed class TensorLoweringTests
         output %y
         """, Sequential(TensorType.Of(DataType.Float32, 3, 4)), Tensor.FromLongs([2, 4], [0, 1, 2, -1, 2, 2, 0, -3]));
 
+    [Fact]
+    public void GatherND_SingleIndexTuples() => AssertLoweringMatches("""
+        input %x: f32[4,3]
+        input %i: i64[2,2,1]
+        %y = GatherND(%x, %i)
+        output %y
+        """, Sequential(TensorType.Of(DataType.Float32, 4, 3)), Tensor.FromLongs([2, 2, 1], [3, -1, 0, 2]));
+
     [Theory]
     [InlineData("ArgMax", 0, 1)]
     [InlineData("ArgMax", 1, 0)]

@@ -121,7 +121,8 @@ internal static class ResizeJs
     {
         "half_pixel" => (o + 0.5) / scale - 0.5,
         "pytorch_half_pixel" => outLen > 1 ? (o + 0.5) / scale - 0.5 : 0,
-        "align_corners" => outLen == 1 ? 0 : o * (double)(inLen - 1) / (outLen - 1),
+        // ONNX uses the unrounded resized length (scale * input length) here, not the integer output size.
+        "align_corners" => scale * inLen == 1 ? 0 : o * (double)(inLen - 1) / (scale * inLen - 1),
         "asymmetric" => o / scale,
         "tf_half_pixel_for_nn" => (o + 0.5) / scale,
         "half_pixel_symmetric" => inLen / 2.0 * (1 - outLen / (scale * inLen)) + (o + 0.5) / scale - 0.5,
