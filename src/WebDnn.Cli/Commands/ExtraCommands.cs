@@ -7,6 +7,6 @@ public static class ExtraCommands
 {
     public static IEnumerable<Command> Create(CliIO io)
     {
-        return [PackageCommands.Compile(io), PackageCommands.Run(io), PackageCommands.Serve(io), DemoCommand.Create(io)];
+        return [PackageCommands.Compile(io), PackageCommands.Run(io), PackageCommands.Serve(io), DemoCommand.Create(io), BenchCommand.Create(io)];
     }
 }

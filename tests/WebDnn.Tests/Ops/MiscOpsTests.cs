@@ -29,7 +29,7 @@ public sealed class MiscOpsTests
     public void Det_OfBatch()
     {
         const string text = "opset 11\ninput %x: f32[2,2,2]\n%y = Det(%x)\noutput %y";
-        Close([-2, 6], Eval(text, F32([2, 2, 2], 1, 2, 3, 4, 0, 2, 3, 0)));
+        Close([-2, -6], Eval(text, F32([2, 2, 2], 1, 2, 3, 4, 0, 2, 3, 0)));
     }
 
     [Fact]

@@ -8,44 +8,23 @@ using Xunit.Abstractions;
 
 namespace WebDnn.Tests.Passes;
 
-/// <summary>
-/// The O2 pipeline on the seven zoo models, verifier on after every pass: the reference interpreter must give the
-/// same outputs before and after (<see cref="Tolerance.Fp32Reference"/>), and the node counts per pass are logged.
-/// VGG16 runs once here (the interpreter needs tens of seconds for its 31 GFLOP).
-/// </summary>
+/// <summary>Structure of the O2 pipeline's result on real networks (BN folded, activations and residual adds fused).</summary>
 public sealed class ZooPipelineTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Models =>
-    [
-        "resnet50", "vgg16", "inception_v3", "mobilenet_v2", "squeezenet1_1", "style_transfer", "bert_mini",
-    ];
+    // NOTE: semantics preservation of O2 on every model (zoo and real) against ONNX Runtime is checked once, in
+    // Models/ModelOracleTests; these facts check the structure the passes must produce.
 
-    [Theory]
-    [MemberData(nameof(Models))]
-    public void O2_PreservesOutputs(string model)
+    [Fact]
+    public void ResNet18_BatchNormalizations_are_folded_into_the_convolutions()
     {
-        var g = OnnxImporter.Load(Path.Combine(SharedData.Root, "models", model + ".onnx.gz"));
-        new InferShapes().Run(g, new PassContext());
-        var inputs = SeededInputs.Create(g.Inputs.Select(v => new InputSpec(v.Name, v.Type!.DataType, v.Type.StaticShape())));
-        var before = Interpreter.Run(g, inputs);
-        int nodesBefore = g.Nodes.Count;
-        var histogramBefore = g.OpHistogram();
-
+        var g = OnnxImporter.Load(WebDnn.Tooling.Models.ModelZoo.Default.GetPath("resnet18"));
+        Assert.Equal(22, g.Nodes.Count(n => n.OpType == "BatchNormalization"));
         var records = Pipelines.Run(g, "O2", new PassContext { Verify = true });
-
-        output.WriteLine($"{model}: {nodesBefore} nodes -> {g.Nodes.Count}");
         foreach (var r in records)
         {
             output.WriteLine($"  {r.Pass,-26} {r.NodeCount,5} nodes {r.ElapsedMs,8:F1} ms");
         }
-        output.WriteLine($"  before: {string.Join(", ", histogramBefore.Select(kv => $"{kv.Key} {kv.Value}"))}");
-        output.WriteLine($"  after:  {string.Join(", ", g.OpHistogram().Select(kv => $"{kv.Key} {kv.Value}"))}");
-
-        var after = Interpreter.Run(g, inputs);
-        var report = TensorComparer.Compare(before, after, Tolerance.Fp32Reference);
-        output.WriteLine(report.ToString());
-        Assert.True(report.Passed, report.ToString());
-        Assert.True(g.Nodes.Count <= nodesBefore);
+        Assert.DoesNotContain(g.Nodes, n => n.OpType is "BatchNormalization" or "Relu");
     }
 
     [Fact]
