@@ -19,4 +19,11 @@ dotnet build WebDnn.slnx -c Release -nologo -v q
 echo "[test] checking formatting" >&2
 dotnet format WebDnn.slnx --verify-no-changes --no-restore -v q
 echo "[test] running tests" >&2
-dotnet test WebDnn.slnx -c Release --no-build -nologo --logger "console;verbosity=normal" "$@"
+rm -f artifacts/test-summary.txt
+status=0
+dotnet test WebDnn.slnx -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@" || status=$?
+if [ -f artifacts/test-summary.txt ]; then
+  echo "[test] summary:" >&2
+  cat artifacts/test-summary.txt
+fi
+exit $status

@@ -1,10 +1,12 @@
 using WebDnn.Core;
+using WebDnn.Core.Kernels;
 
 namespace WebDnn.Ops.Nn;
 
 /// <summary>
 /// ONNX LpNormalization (opset 1, 22): y = x / (Σ_axis |x|^p)^(1/p) along <c>axis</c> (default -1), p ∈ {1, 2}
-/// (default 2). A zero norm gives 0/0 = NaN, as numpy does. Computed in double. Reference only.
+/// (default 2). A zero norm gives 0/0 = NaN, as numpy does. Computed in double. Lowers to a reduce (L1 or L2
+/// over the axis) followed by an elementwise division.
 /// </summary>
 public sealed class LpNormalization : OpDef
 {
@@ -55,5 +57,19 @@ public sealed class LpNormalization : OpDef
             }
         }
         ctx.SetOutput(0, Tensor.FromDoubles(x.DataType, x.Shape, y));
+    }
+
+    public override bool Lower(LowerContext ctx)
+    {
+        var xs = ctx.InputShape(0);
+        int axis = ctx.Axis(ctx.Int("axis", -1), xs.Length);
+        var f = DataType.Float32;
+        var normShape = xs.ToArray();
+        normShape[axis] = 1;
+        var norm = ctx.Temp(f, normShape);
+        var kind = ctx.Int("p", 2) == 1 ? ReduceKind.L1 : ReduceKind.L2;
+        ctx.Emit(new ReduceKernel(kind, [axis], false) { Inputs = [ctx.Input(0)], Outputs = [norm] });
+        ctx.Emit(new ElementwiseKernel(Expr.Bin(BinaryOp.Div, Expr.In(0, f), Expr.In(1, f))) { Inputs = [ctx.Input(0), norm], Outputs = [ctx.Output(0)] });
+        return true;
     }
 }

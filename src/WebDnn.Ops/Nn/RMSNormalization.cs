@@ -1,11 +1,13 @@
 using WebDnn.Core;
+using WebDnn.Core.Kernels;
 
 namespace WebDnn.Ops.Nn;
 
 /// <summary>
 /// ONNX RMSNormalization (opset 23): with X viewed as [Π d[&lt;axis], Π d[≥axis]] (axis default -1),
 /// y = x / sqrt(mean(x²) + epsilon) · scale per row (epsilon default 1e-5; scale broadcasts to the normalized dims).
-/// Statistics in double (stash_type only asks for at least f32). NaN in a row makes the whole row NaN. Reference only.
+/// Statistics in double (stash_type only asks for at least f32). NaN in a row makes the whole row NaN.
+/// Lowers to elementwise x² → reduce Mean over the normalized axes → elementwise x · 1/√(m + ε) · scale.
 /// </summary>
 public sealed class RMSNormalization : OpDef
 {
@@ -56,5 +58,26 @@ public sealed class RMSNormalization : OpDef
             }
         }
         ctx.SetOutput(0, Tensor.FromDoubles(x.DataType, x.Shape, y));
+    }
+
+    public override bool Lower(LowerContext ctx)
+    {
+        var xs = ctx.InputShape(0);
+        int axis = ctx.Axis(ctx.Int("axis", -1), xs.Length);
+        if (ctx.InputShape(1).Length > xs.Length)
+        {
+            ctx.Unsupported("scale has a higher rank than X");
+            return false;
+        }
+        var f = DataType.Float32;
+        var sq = ctx.Temp(f, xs);
+        ctx.Emit(new ElementwiseKernel(Expr.Bin(BinaryOp.Mul, Expr.In(0, f), Expr.In(0, f))) { Inputs = [ctx.Input(0)], Outputs = [sq] });
+        int[] ms = [.. xs[..axis], .. Enumerable.Repeat(1, xs.Length - axis)];
+        var mean = ctx.Temp(f, ms);
+        ctx.Emit(new ReduceKernel(ReduceKind.Mean, [.. Enumerable.Range(axis, xs.Length - axis)], false) { Inputs = [sq], Outputs = [mean] });
+        var inv = Expr.Un(UnaryOp.Reciprocal, Expr.Un(UnaryOp.Sqrt, Expr.Bin(BinaryOp.Add, Expr.In(1, f), Expr.Const(ctx.Float("epsilon", 1e-5f), f))));
+        var body = Expr.Bin(BinaryOp.Mul, Expr.Bin(BinaryOp.Mul, Expr.In(0, f), inv), Expr.In(2, f));
+        ctx.Emit(new ElementwiseKernel(body) { Inputs = [ctx.Input(0), mean, ctx.Input(1)], Outputs = [ctx.Output(0)] });
+        return true;
     }
 }

@@ -40,7 +40,7 @@ public sealed class JsNodeTests(ITestOutputHelper output)
         string summary = $"js backend: {passing.Count} of {cases.Count} ONNX node tests pass ({frozen.Count} with parameter inputs frozen; {listed.Count} listed; "
             + $"{timings.Compiled} compiled in {timings.CompileSeconds:0} s, browser {timings.BrowserSeconds:0} s)";
         output.WriteLine(summary);
-        Console.WriteLine("[conformance] " + summary);
+        Support.TestSummary.Add("[conformance] " + summary);
 
         var broken = failing.Where(r => listed.Contains(r.Name)).Select(r => $"{r.Name}: {r.Stage}: {r.Error}").ToList();
         var unknown = listed.Where(n => !results.Any(r => r.Name == n)).ToList();

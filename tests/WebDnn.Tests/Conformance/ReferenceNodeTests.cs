@@ -80,7 +80,7 @@ public sealed class ReferenceNodeTests(ITestOutputHelper output)
         File.WriteAllLines(Path.Combine(dir, "reference.passing.txt"), passing);
         File.WriteAllLines(Path.Combine(dir, "reference.failures.txt"), reasons.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Value}\t{kv.Key}"));
         output.WriteLine($"reference evaluator: {passing.Count} of {NodeTestSuite.Cases().Count} ONNX node tests pass ({listed.Count} listed)");
-        Console.WriteLine($"[conformance] reference evaluator: {passing.Count} of {NodeTestSuite.Cases().Count} ONNX node tests pass ({listed.Count} listed)");
+        Support.TestSummary.Add($"[conformance] reference evaluator: {passing.Count} of {NodeTestSuite.Cases().Count} ONNX node tests pass ({listed.Count} listed)");
         Assert.True(failures.Count == 0, $"{failures.Count} listed node tests fail:\n{string.Join("\n", failures.Take(50))}");
     }
 
