@@ -253,45 +253,45 @@ public sealed class FoldBatchNormAndScale : IGraphPass
         switch (p.OpType)
         {
             case "Conv":
-            {
-                int inner = src.Length / w.Shape[0];
-                for (int i = 0; i < src.Length; i++)
                 {
-                    dst[i] = src[i] * s[i / inner];
+                    int inner = src.Length / w.Shape[0];
+                    for (int i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = src[i] * s[i / inner];
+                    }
+                    break;
                 }
-                break;
-            }
             case "ConvTranspose":
-            {
-                // [C, M/g, k…]: row c belongs to group c / (C/g); column j is output channel group·(M/g) + j.
-                int c = w.Shape[0], mg = w.Shape[1];
-                int k = src.Length / (c * mg);
-                int cPerGroup = c / (int)Group(p);
-                for (int i = 0; i < src.Length; i++)
                 {
-                    int row = i / (mg * k), j = i / k % mg;
-                    dst[i] = src[i] * s[row / cPerGroup * mg + j];
+                    // [C, M/g, k…]: row c belongs to group c / (C/g); column j is output channel group·(M/g) + j.
+                    int c = w.Shape[0], mg = w.Shape[1];
+                    int k = src.Length / (c * mg);
+                    int cPerGroup = c / (int)Group(p);
+                    for (int i = 0; i < src.Length; i++)
+                    {
+                        int row = i / (mg * k), j = i / k % mg;
+                        dst[i] = src[i] * s[row / cPerGroup * mg + j];
+                    }
+                    break;
                 }
-                break;
-            }
             case "Gemm" when Int(p, "transB", 0) != 0:
-            {
-                int k = w.Shape[1];
-                for (int i = 0; i < src.Length; i++)
                 {
-                    dst[i] = src[i] * s[i / k];
+                    int k = w.Shape[1];
+                    for (int i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = src[i] * s[i / k];
+                    }
+                    break;
                 }
-                break;
-            }
             default:
-            {
-                // Gemm without transB and MatMul: B is [K, N].
-                for (int i = 0; i < src.Length; i++)
                 {
-                    dst[i] = src[i] * s[i % channels];
+                    // Gemm without transB and MatMul: B is [K, N].
+                    for (int i = 0; i < src.Length; i++)
+                    {
+                        dst[i] = src[i] * s[i % channels];
+                    }
+                    break;
                 }
-                break;
-            }
         }
         return Tensor.FromFloats((int[])w.Shape.Clone(), dst);
     }

@@ -96,7 +96,8 @@ public sealed class Concat : OpDef
             {
                 int r = s.Length;
                 ctx.Emit(TensorOpHelpers.Copy(s, s, TensorOpHelpers.Iota(r), TensorOpHelpers.Fill(r, 1), new int[r], PadMode.None, 0, at * outStrides[axis], outStrides)
-                    with { Inputs = [ctx.Input(i)], Outputs = [ctx.Output(0)] });
+                    with
+                { Inputs = [ctx.Input(i)], Outputs = [ctx.Output(0)] });
             }
             at += s[axis];
         }

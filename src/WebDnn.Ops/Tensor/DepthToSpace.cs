@@ -83,7 +83,8 @@ public sealed class DepthToSpace : OpDef
         int[] inShape = crd ? [n, c, b, b, h, w] : [n, b, b, c, h, w];
         int[] inAxis = crd ? [0, 1, 4, 2, 5, 3] : [0, 3, 4, 1, 5, 2];
         ctx.Emit(TensorOpHelpers.Copy(iter, inShape, inAxis, TensorOpHelpers.Fill(6, 1), new int[6])
-            with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
+            with
+        { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;
     }
 }

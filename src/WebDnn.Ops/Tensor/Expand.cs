@@ -61,7 +61,8 @@ public sealed class Expand : OpDef
         int off = outShape.Length - inShape.Length;
         var inAxis = Enumerable.Range(0, outShape.Length).Select(k => k >= off && inShape[k - off] != 1 ? k - off : -1).ToArray();
         ctx.Emit(TensorOpHelpers.Copy(outShape, inShape, inAxis, TensorOpHelpers.Fill(outShape.Length, 1), new int[inShape.Length])
-            with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
+            with
+        { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;
     }
 }

@@ -152,7 +152,8 @@ public sealed class Pad : OpDef
         }
         int r = inShape.Length;
         ctx.Emit(TensorOpHelpers.Copy(outShape, inShape, TensorOpHelpers.Iota(r), TensorOpHelpers.Fill(r, 1), pads.Select(p => (int)-p.Begin).ToArray(), Mode(ctx), value.Value)
-            with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
+            with
+        { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;
     }
 }

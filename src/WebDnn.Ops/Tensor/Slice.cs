@@ -149,7 +149,8 @@ public sealed class Slice : OpDef
         }
         int r = inShape.Length;
         ctx.Emit(TensorOpHelpers.Copy(outShape, inShape, TensorOpHelpers.Iota(r), plan.Select(p => (int)p.Step).ToArray(), plan.Select(p => (int)p.Start).ToArray())
-            with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
+            with
+        { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;
     }
 }

@@ -65,7 +65,8 @@ public sealed class SpaceToDepth : OpDef
         int b = Block(ctx);
         int n = s[0], c = s[1], h = s[2] / b, w = s[3] / b;
         ctx.Emit(TensorOpHelpers.Copy([n, b, b, c, h, w], [n, c, h, b, w, b], [0, 3, 5, 1, 2, 4], TensorOpHelpers.Fill(6, 1), new int[6])
-            with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
+            with
+        { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;
     }
 }

@@ -108,7 +108,8 @@ public sealed class Split : OpDef
             if (Tensor.ElementCount(s) > 0)
             {
                 ctx.Emit(TensorOpHelpers.Copy(s, inShape, TensorOpHelpers.Iota(r), TensorOpHelpers.Fill(r, 1), start)
-                    with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(i)] });
+                    with
+                { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(i)] });
             }
             at += s[axis];
         }

@@ -71,7 +71,8 @@ public sealed class Tile : OpDef
         }
         int r = inShape.Length;
         ctx.Emit(TensorOpHelpers.Copy(outShape, inShape, TensorOpHelpers.Iota(r), TensorOpHelpers.Fill(r, 1), new int[r], PadMode.Wrap)
-            with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
+            with
+        { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;
     }
 }

@@ -68,7 +68,8 @@ public sealed class Transpose : OpDef
             return true;
         }
         ctx.Emit(TensorOpHelpers.Copy(outShape, inShape, perm, TensorOpHelpers.Fill(perm.Length, 1), new int[inShape.Length])
-            with { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
+            with
+        { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;
     }
 }

@@ -143,20 +143,20 @@ public static class KernelReference
                 }
                 break;
             case GatherKernel k:
-            {
-                var ds = k.Inputs[0].Shape;
-                var idxShape = k.Inputs[1].Shape;
-                for (long i = 0; i < o.Length; i++)
                 {
-                    var c = Coords(i, os);
-                    var ic = c[..k.Axis].ToList();
-                    long q = (long)ins[1][Index(c[k.Axis..(k.Axis + idxShape.Length)], idxShape)];
-                    ic.Add((int)(q < 0 ? q + ds[k.Axis] : q));
-                    ic.AddRange(c[(k.Axis + idxShape.Length)..]);
-                    o[i] = ins[0][Index([.. ic], ds)];
+                    var ds = k.Inputs[0].Shape;
+                    var idxShape = k.Inputs[1].Shape;
+                    for (long i = 0; i < o.Length; i++)
+                    {
+                        var c = Coords(i, os);
+                        var ic = c[..k.Axis].ToList();
+                        long q = (long)ins[1][Index(c[k.Axis..(k.Axis + idxShape.Length)], idxShape)];
+                        ic.Add((int)(q < 0 ? q + ds[k.Axis] : q));
+                        ic.AddRange(c[(k.Axis + idxShape.Length)..]);
+                        o[i] = ins[0][Index([.. ic], ds)];
+                    }
+                    break;
                 }
-                break;
-            }
             case GatherElementsKernel k:
                 for (long i = 0; i < o.Length; i++)
                 {
@@ -167,191 +167,191 @@ public static class KernelReference
                 }
                 break;
             case MatMulKernel k:
-            {
-                var a = k.Inputs[0].Shape;
-                var b = k.Inputs[1].Shape;
-                int kk = a[^1];
-                // 1-D operands: A [K] is [1, K], B [K] is [K, 1] (numpy matmul); c gets the dropped axis back as 0.
-                a = a.Length == 1 ? [1, a[0]] : a;
-                b = b.Length == 1 ? [b[0], 1] : b;
-                for (long i = 0; i < o.Length; i++)
                 {
-                    var c = Coords(i, os);
-                    c = k.Inputs[1].Shape.Length == 1 ? [.. c, 0] : c;
-                    c = k.Inputs[0].Shape.Length == 1 ? [.. c[..^1], 0, c[^1]] : c;
-                    double s = 0;
-                    for (int t = 0; t < kk; t++)
+                    var a = k.Inputs[0].Shape;
+                    var b = k.Inputs[1].Shape;
+                    int kk = a[^1];
+                    // 1-D operands: A [K] is [1, K], B [K] is [K, 1] (numpy matmul); c gets the dropped axis back as 0.
+                    a = a.Length == 1 ? [1, a[0]] : a;
+                    b = b.Length == 1 ? [b[0], 1] : b;
+                    for (long i = 0; i < o.Length; i++)
                     {
-                        var ac = (int[])c.Clone();
-                        ac[^1] = t;
-                        var bc = (int[])c.Clone();
-                        bc[^2] = t;
-                        s += ins[0][BIndex(ac, a)] * ins[1][BIndex(bc, b)];
-                    }
-                    if (k.HasBias)
-                    {
-                        s += ins[2][BIndex(c, k.Inputs[2].Shape)];
-                    }
-                    o[i] = Epi(k.Epilogue, s, k, k.EpilogueFirstInput, ins, c);
-                }
-                break;
-            }
-            case ConvKernel k:
-            {
-                var xs = k.Inputs[0].Shape;
-                var ws = k.Inputs[1].Shape;
-                int sp = xs.Length - 2, cg = ws[1], mg = ws[0] / k.Group;
-                var kShape = ws[2..];
-                for (long i = 0; i < o.Length; i++)
-                {
-                    var c = Coords(i, os);
-                    int g = c[1] / mg;
-                    double s = k.HasBias ? ins[2][c[1]] : 0;
-                    for (int ci = 0; ci < cg; ci++)
-                    {
-                        for (long t = 0; t < Tensor.ElementCount(kShape); t++)
+                        var c = Coords(i, os);
+                        c = k.Inputs[1].Shape.Length == 1 ? [.. c, 0] : c;
+                        c = k.Inputs[0].Shape.Length == 1 ? [.. c[..^1], 0, c[^1]] : c;
+                        double s = 0;
+                        for (int t = 0; t < kk; t++)
                         {
-                            var kc = Coords(t, kShape);
-                            var xc = new int[xs.Length];
-                            xc[0] = c[0];
-                            xc[1] = g * cg + ci;
-                            bool ok = true;
+                            var ac = (int[])c.Clone();
+                            ac[^1] = t;
+                            var bc = (int[])c.Clone();
+                            bc[^2] = t;
+                            s += ins[0][BIndex(ac, a)] * ins[1][BIndex(bc, b)];
+                        }
+                        if (k.HasBias)
+                        {
+                            s += ins[2][BIndex(c, k.Inputs[2].Shape)];
+                        }
+                        o[i] = Epi(k.Epilogue, s, k, k.EpilogueFirstInput, ins, c);
+                    }
+                    break;
+                }
+            case ConvKernel k:
+                {
+                    var xs = k.Inputs[0].Shape;
+                    var ws = k.Inputs[1].Shape;
+                    int sp = xs.Length - 2, cg = ws[1], mg = ws[0] / k.Group;
+                    var kShape = ws[2..];
+                    for (long i = 0; i < o.Length; i++)
+                    {
+                        var c = Coords(i, os);
+                        int g = c[1] / mg;
+                        double s = k.HasBias ? ins[2][c[1]] : 0;
+                        for (int ci = 0; ci < cg; ci++)
+                        {
+                            for (long t = 0; t < Tensor.ElementCount(kShape); t++)
+                            {
+                                var kc = Coords(t, kShape);
+                                var xc = new int[xs.Length];
+                                xc[0] = c[0];
+                                xc[1] = g * cg + ci;
+                                bool ok = true;
+                                for (int d = 0; d < sp; d++)
+                                {
+                                    xc[2 + d] = c[2 + d] * k.Strides[d] - k.Pads[d] + kc[d] * k.Dilations[d];
+                                    ok &= xc[2 + d] >= 0 && xc[2 + d] < xs[2 + d];
+                                }
+                                if (ok)
+                                {
+                                    s += ins[0][Index(xc, xs)] * ins[1][Index([c[1], ci, .. kc], ws)];
+                                }
+                            }
+                        }
+                        o[i] = Epi(k.Epilogue, s, k, k.EpilogueFirstInput, ins, c);
+                    }
+                    break;
+                }
+            case ConvTransposeKernel k:
+                {
+                    var xs = k.Inputs[0].Shape;
+                    var ws = k.Inputs[1].Shape;
+                    int sp = xs.Length - 2, mg = ws[1], cg = xs[1] / k.Group;
+                    var acc = new double[o.Length];
+                    for (long i = 0; i < Tensor.ElementCount(xs); i++)
+                    {
+                        var xc = Coords(i, xs);
+                        int g = xc[1] / cg;
+                        for (int mm = 0; mm < mg; mm++)
+                        {
+                            for (long t = 0; t < Tensor.ElementCount(ws.AsSpan(2)); t++)
+                            {
+                                var kc = Coords(t, ws[2..]);
+                                var oc = new int[os.Length];
+                                oc[0] = xc[0];
+                                oc[1] = g * mg + mm;
+                                bool ok = true;
+                                for (int d = 0; d < sp; d++)
+                                {
+                                    oc[2 + d] = xc[2 + d] * k.Strides[d] - k.Pads[d] + kc[d] * k.Dilations[d];
+                                    ok &= oc[2 + d] >= 0 && oc[2 + d] < os[2 + d];
+                                }
+                                if (ok)
+                                {
+                                    acc[Index(oc, os)] += ins[0][i] * ins[1][Index([xc[1], mm, .. kc], ws)];
+                                }
+                            }
+                        }
+                    }
+                    for (long i = 0; i < o.Length; i++)
+                    {
+                        var c = Coords(i, os);
+                        o[i] = Epi(k.Epilogue, acc[i] + (k.HasBias ? ins[2][c[1]] : 0), k, k.EpilogueFirstInput, ins, c);
+                    }
+                    break;
+                }
+            case PoolKernel k:
+                {
+                    var xs = k.Inputs[0].Shape;
+                    int sp = xs.Length - 2;
+                    for (long i = 0; i < o.Length; i++)
+                    {
+                        var c = Coords(i, os);
+                        double r = k.Kind == PoolKind.Max ? double.NegativeInfinity : 0;
+                        int cnt = 0, padCnt = 0;
+                        for (long t = 0; t < Tensor.ElementCount(k.KernelShape); t++)
+                        {
+                            var kc = Coords(t, k.KernelShape);
+                            var xc = (int[])c.Clone();
+                            bool ok = true, inPad = true;
                             for (int d = 0; d < sp; d++)
                             {
                                 xc[2 + d] = c[2 + d] * k.Strides[d] - k.Pads[d] + kc[d] * k.Dilations[d];
                                 ok &= xc[2 + d] >= 0 && xc[2 + d] < xs[2 + d];
+                                inPad &= xc[2 + d] >= -k.Pads[d] && xc[2 + d] < xs[2 + d] + k.Pads[sp + d];
                             }
-                            if (ok)
+                            padCnt += inPad ? 1 : 0;
+                            if (!ok)
                             {
-                                s += ins[0][Index(xc, xs)] * ins[1][Index([c[1], ci, .. kc], ws)];
+                                continue;
                             }
-                        }
-                    }
-                    o[i] = Epi(k.Epilogue, s, k, k.EpilogueFirstInput, ins, c);
-                }
-                break;
-            }
-            case ConvTransposeKernel k:
-            {
-                var xs = k.Inputs[0].Shape;
-                var ws = k.Inputs[1].Shape;
-                int sp = xs.Length - 2, mg = ws[1], cg = xs[1] / k.Group;
-                var acc = new double[o.Length];
-                for (long i = 0; i < Tensor.ElementCount(xs); i++)
-                {
-                    var xc = Coords(i, xs);
-                    int g = xc[1] / cg;
-                    for (int mm = 0; mm < mg; mm++)
-                    {
-                        for (long t = 0; t < Tensor.ElementCount(ws.AsSpan(2)); t++)
-                        {
-                            var kc = Coords(t, ws[2..]);
-                            var oc = new int[os.Length];
-                            oc[0] = xc[0];
-                            oc[1] = g * mg + mm;
-                            bool ok = true;
-                            for (int d = 0; d < sp; d++)
+                            double v = ins[0][Index(xc, xs)];
+                            cnt++;
+                            r = k.Kind switch
                             {
-                                oc[2 + d] = xc[2 + d] * k.Strides[d] - k.Pads[d] + kc[d] * k.Dilations[d];
-                                ok &= oc[2 + d] >= 0 && oc[2 + d] < os[2 + d];
-                            }
-                            if (ok)
-                            {
-                                acc[Index(oc, os)] += ins[0][i] * ins[1][Index([xc[1], mm, .. kc], ws)];
-                            }
+                                PoolKind.Max => Math.Max(r, v),
+                                PoolKind.Average => r + v,
+                                _ => r + Math.Pow(Math.Abs(v), k.P),
+                            };
                         }
-                    }
-                }
-                for (long i = 0; i < o.Length; i++)
-                {
-                    var c = Coords(i, os);
-                    o[i] = Epi(k.Epilogue, acc[i] + (k.HasBias ? ins[2][c[1]] : 0), k, k.EpilogueFirstInput, ins, c);
-                }
-                break;
-            }
-            case PoolKernel k:
-            {
-                var xs = k.Inputs[0].Shape;
-                int sp = xs.Length - 2;
-                for (long i = 0; i < o.Length; i++)
-                {
-                    var c = Coords(i, os);
-                    double r = k.Kind == PoolKind.Max ? double.NegativeInfinity : 0;
-                    int cnt = 0, padCnt = 0;
-                    for (long t = 0; t < Tensor.ElementCount(k.KernelShape); t++)
-                    {
-                        var kc = Coords(t, k.KernelShape);
-                        var xc = (int[])c.Clone();
-                        bool ok = true, inPad = true;
-                        for (int d = 0; d < sp; d++)
+                        o[i] = k.Kind switch
                         {
-                            xc[2 + d] = c[2 + d] * k.Strides[d] - k.Pads[d] + kc[d] * k.Dilations[d];
-                            ok &= xc[2 + d] >= 0 && xc[2 + d] < xs[2 + d];
-                            inPad &= xc[2 + d] >= -k.Pads[d] && xc[2 + d] < xs[2 + d] + k.Pads[sp + d];
-                        }
-                        padCnt += inPad ? 1 : 0;
-                        if (!ok)
-                        {
-                            continue;
-                        }
-                        double v = ins[0][Index(xc, xs)];
-                        cnt++;
-                        r = k.Kind switch
-                        {
-                            PoolKind.Max => Math.Max(r, v),
-                            PoolKind.Average => r + v,
-                            _ => r + Math.Pow(Math.Abs(v), k.P),
+                            PoolKind.Max => r,
+                            PoolKind.Average => r / (k.CountIncludePad ? padCnt : cnt),
+                            _ => Math.Pow(r, 1.0 / k.P),
                         };
                     }
-                    o[i] = k.Kind switch
-                    {
-                        PoolKind.Max => r,
-                        PoolKind.Average => r / (k.CountIncludePad ? padCnt : cnt),
-                        _ => Math.Pow(r, 1.0 / k.P),
-                    };
+                    break;
                 }
-                break;
-            }
             case ReduceKernel k:
-            {
-                var xs = k.Inputs[0].Shape;
-                var keptShape = xs.Select((d, a) => k.Axes.Contains(a) ? 1 : d).ToArray();
-                var groups = new List<double>[o.Length];
-                var args = new List<int>[o.Length];
-                for (int i = 0; i < o.Length; i++)
                 {
-                    groups[i] = [];
-                    args[i] = [];
-                }
-                for (long i = 0; i < Tensor.ElementCount(xs); i++)
-                {
-                    var c = Coords(i, xs);
-                    var kc = c.Select((x, a) => k.Axes.Contains(a) ? 0 : x).ToArray();
-                    long oi = Index(kc, keptShape);
-                    groups[oi].Add(ins[0][i]);
-                    args[oi].Add(c[k.Axes[0]]);
-                }
-                for (int i = 0; i < o.Length; i++)
-                {
-                    var g = groups[i];
-                    o[i] = k.Kind switch
+                    var xs = k.Inputs[0].Shape;
+                    var keptShape = xs.Select((d, a) => k.Axes.Contains(a) ? 1 : d).ToArray();
+                    var groups = new List<double>[o.Length];
+                    var args = new List<int>[o.Length];
+                    for (int i = 0; i < o.Length; i++)
                     {
-                        ReduceKind.Sum => g.Sum(),
-                        ReduceKind.Mean => g.Sum() / g.Count,
-                        ReduceKind.Max => g.Count == 0 ? double.NegativeInfinity : g.Max(),
-                        ReduceKind.Min => g.Count == 0 ? double.PositiveInfinity : g.Min(),
-                        ReduceKind.Prod => g.Aggregate(1.0, (x, y) => x * y),
-                        ReduceKind.SumSquare => g.Sum(v => v * v),
-                        ReduceKind.L1 => g.Sum(Math.Abs),
-                        ReduceKind.L2 => Math.Sqrt(g.Sum(v => v * v)),
-                        ReduceKind.LogSum => Math.Log(g.Sum()),
-                        ReduceKind.LogSumExp => Math.Log(g.Sum(Math.Exp)),
-                        ReduceKind.ArgMax => args[i][k.SelectLastIndex ? g.LastIndexOf(g.Max()) : g.IndexOf(g.Max())],
-                        _ => args[i][k.SelectLastIndex ? g.LastIndexOf(g.Min()) : g.IndexOf(g.Min())],
-                    };
+                        groups[i] = [];
+                        args[i] = [];
+                    }
+                    for (long i = 0; i < Tensor.ElementCount(xs); i++)
+                    {
+                        var c = Coords(i, xs);
+                        var kc = c.Select((x, a) => k.Axes.Contains(a) ? 0 : x).ToArray();
+                        long oi = Index(kc, keptShape);
+                        groups[oi].Add(ins[0][i]);
+                        args[oi].Add(c[k.Axes[0]]);
+                    }
+                    for (int i = 0; i < o.Length; i++)
+                    {
+                        var g = groups[i];
+                        o[i] = k.Kind switch
+                        {
+                            ReduceKind.Sum => g.Sum(),
+                            ReduceKind.Mean => g.Sum() / g.Count,
+                            ReduceKind.Max => g.Count == 0 ? double.NegativeInfinity : g.Max(),
+                            ReduceKind.Min => g.Count == 0 ? double.PositiveInfinity : g.Min(),
+                            ReduceKind.Prod => g.Aggregate(1.0, (x, y) => x * y),
+                            ReduceKind.SumSquare => g.Sum(v => v * v),
+                            ReduceKind.L1 => g.Sum(Math.Abs),
+                            ReduceKind.L2 => Math.Sqrt(g.Sum(v => v * v)),
+                            ReduceKind.LogSum => Math.Log(g.Sum()),
+                            ReduceKind.LogSumExp => Math.Log(g.Sum(Math.Exp)),
+                            ReduceKind.ArgMax => args[i][k.SelectLastIndex ? g.LastIndexOf(g.Max()) : g.IndexOf(g.Max())],
+                            _ => args[i][k.SelectLastIndex ? g.LastIndexOf(g.Min()) : g.IndexOf(g.Min())],
+                        };
+                    }
+                    break;
                 }
-                break;
-            }
             case SoftmaxKernel k:
                 for (int a = 0; a < k.Outer; a++)
                 {
@@ -382,37 +382,37 @@ public static class KernelReference
                 }
                 break;
             case ResizeKernel k:
-            {
-                // Nearest (asymmetric + floor) and linear (half_pixel) only, straight from the ONNX formulas.
-                var xs = k.Inputs[0].Shape;
-                for (long i = 0; i < o.Length; i++)
                 {
-                    var c = Coords(i, os);
-                    var taps = new List<(int[] C, double W)> { (new int[xs.Length], 1.0) };
-                    for (int d = 0; d < xs.Length; d++)
+                    // Nearest (asymmetric + floor) and linear (half_pixel) only, straight from the ONNX formulas.
+                    var xs = k.Inputs[0].Shape;
+                    for (long i = 0; i < o.Length; i++)
                     {
-                        double x = k.Mode == ResizeMode.Nearest ? c[d] / (double)k.Scales[d] : Math.Clamp((c[d] + 0.5) / k.Scales[d] - 0.5, 0, xs[d] - 1);
-                        int lo = (int)Math.Floor(x), hi = Math.Min(lo + 1, xs[d] - 1);
-                        double f = x - lo;
-                        var next = new List<(int[] C, double W)>();
-                        foreach (var (tc, w) in taps)
+                        var c = Coords(i, os);
+                        var taps = new List<(int[] C, double W)> { (new int[xs.Length], 1.0) };
+                        for (int d = 0; d < xs.Length; d++)
                         {
-                            var a = (int[])tc.Clone();
-                            a[d] = Math.Min(lo, xs[d] - 1);
-                            next.Add((a, k.Mode == ResizeMode.Nearest ? w : w * (1 - f)));
-                            if (k.Mode != ResizeMode.Nearest)
+                            double x = k.Mode == ResizeMode.Nearest ? c[d] / (double)k.Scales[d] : Math.Clamp((c[d] + 0.5) / k.Scales[d] - 0.5, 0, xs[d] - 1);
+                            int lo = (int)Math.Floor(x), hi = Math.Min(lo + 1, xs[d] - 1);
+                            double f = x - lo;
+                            var next = new List<(int[] C, double W)>();
+                            foreach (var (tc, w) in taps)
                             {
-                                var b = (int[])tc.Clone();
-                                b[d] = hi;
-                                next.Add((b, w * f));
+                                var a = (int[])tc.Clone();
+                                a[d] = Math.Min(lo, xs[d] - 1);
+                                next.Add((a, k.Mode == ResizeMode.Nearest ? w : w * (1 - f)));
+                                if (k.Mode != ResizeMode.Nearest)
+                                {
+                                    var b = (int[])tc.Clone();
+                                    b[d] = hi;
+                                    next.Add((b, w * f));
+                                }
                             }
+                            taps = next;
                         }
-                        taps = next;
+                        o[i] = taps.Sum(t => t.W * ins[0][Index(t.C, xs)]);
                     }
-                    o[i] = taps.Sum(t => t.W * ins[0][Index(t.C, xs)]);
+                    break;
                 }
-                break;
-            }
             default:
                 throw new NotSupportedException(kernel.Primitive);
         }

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Security.Cryptography;
+using System.Text.Json;
 using WebDnn.Backends.Common;
 using WebDnn.Backends.Js;
 using WebDnn.Core;
