@@ -133,24 +133,7 @@ public abstract class ElementwiseOp : OpDef
                         blockIn[k][j] = src[k][offs[k]];
                     }
                 }
-                // Advance the output multi-index and every input offset by one element.
-                for (int d = rank - 1; d >= 0; d--)
-                {
-                    idx[d]++;
-                    for (int k = 0; k < offs.Length; k++)
-                    {
-                        offs[k] += strides[k][d];
-                    }
-                    if (idx[d] < outShape[d])
-                    {
-                        break;
-                    }
-                    for (int k = 0; k < offs.Length; k++)
-                    {
-                        offs[k] -= strides[k][d] * outShape[d];
-                    }
-                    idx[d] = 0;
-                }
+                Shapes.Advance(outShape, idx, offs, strides);
             }
             var (values, off) = plan.Run(blockIn, offsets, len);
             if (floats is not null)

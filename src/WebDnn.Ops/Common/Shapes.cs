@@ -77,23 +77,32 @@ public static class Shapes
         for (int i = 0; i < n; i++)
         {
             body(i, offs);
-            for (int d = rank - 1; d >= 0; d--)
+            Advance(outShape, idx, offs, strides);
+        }
+    }
+
+    /// <summary>
+    /// Steps the output multi-index <paramref name="idx"/> by one element (row-major) and moves every input offset
+    /// in <paramref name="offs"/> along its broadcast <paramref name="strides"/> (see <see cref="BroadcastStrides"/>).
+    /// </summary>
+    public static void Advance(int[] outShape, int[] idx, int[] offs, int[][] strides)
+    {
+        for (int d = outShape.Length - 1; d >= 0; d--)
+        {
+            idx[d]++;
+            for (int k = 0; k < offs.Length; k++)
             {
-                idx[d]++;
-                for (int k = 0; k < offs.Length; k++)
-                {
-                    offs[k] += strides[k][d];
-                }
-                if (idx[d] < outShape[d])
-                {
-                    break;
-                }
-                for (int k = 0; k < offs.Length; k++)
-                {
-                    offs[k] -= strides[k][d] * outShape[d];
-                }
-                idx[d] = 0;
+                offs[k] += strides[k][d];
             }
+            if (idx[d] < outShape[d])
+            {
+                return;
+            }
+            for (int k = 0; k < offs.Length; k++)
+            {
+                offs[k] -= strides[k][d] * outShape[d];
+            }
+            idx[d] = 0;
         }
     }
 }
