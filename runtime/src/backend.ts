@@ -1,15 +1,22 @@
-// What every backend implements: availability, creation from a loaded package, run, dispose.
+// What every backend implements: availability, creation from a loaded package, run, dispose. Backends register
+// themselves (registerBackend); load() only walks the registry and never names a backend.
 // Backends know buffers and kernels only; no backend knows ONNX ops.
 
-import type { ModelManifest } from './manifest.generated.js';
+import type { ManifestBackend, ModelManifest } from './manifest.generated.js';
 import type { KernelArray } from './tensor.js';
 
 export interface LoadedPackage {
   manifest: ModelManifest;
+  /** This backend's part of the manifest: its buffers, memory plan, kernels and files. */
+  entry: ManifestBackend;
   /** Base URL of the package (ends with '/'). */
   base: string;
-  /** The weight region: all shards concatenated and verified. */
+  /** The weight region (manifest.weightBytes): this backend's shards, verified, at their offsets. */
   weights: Uint8Array;
+  /** Reads one of this backend's files, verified against the manifest's size and SHA-256. */
+  file(name: string): Promise<Uint8Array>;
+  /** Imports one of this backend's files (verified) as an ES module. */
+  importModule(name: string): Promise<unknown>;
 }
 
 export interface BackendOptions {
@@ -23,8 +30,27 @@ export interface BackendSession {
 }
 
 export interface Backend {
+  /** The name the compiler writes into manifest.backends and users pass in backendOrder. */
   name: string;
+  /** Place in the default order: lower runs first (webgpu 10, wasm 20, webgl 30, js 100). */
+  priority: number;
   /** Null when usable here, else why not. */
   unavailableReason(): Promise<string | null>;
   create(pkg: LoadedPackage, options: BackendOptions): Promise<BackendSession>;
+}
+
+const registry: Backend[] = [];
+
+/** Adds a backend to this runtime (built-in backends call this when their module loads). */
+export function registerBackend(backend: Backend): void {
+  if (registry.some((b) => b.name === backend.name)) {
+    throw new Error(`webdnn: a backend named '${backend.name}' is already registered`);
+  }
+  registry.push(backend);
+  registry.sort((a, b) => a.priority - b.priority);
+}
+
+/** The registered backends, in the default order. */
+export function registeredBackends(): readonly Backend[] {
+  return registry;
 }

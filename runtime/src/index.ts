@@ -1,6 +1,11 @@
 // webdnn.js: runs model packages compiled by the webdnn compiler, in browsers and Node.js >= 20.
 
-export { load, availableBackends, Runner, DEFAULT_BACKEND_ORDER } from './session.js';
+// Built-in backends register themselves when imported (best first: see Backend.priority).
+import './backends/js/index.js';
+
+export { load, availableBackends, Runner, defaultBackendOrder } from './session.js';
+export { registerBackend, registeredBackends } from './backend.js';
+export type { Backend, BackendOptions, BackendSession, LoadedPackage } from './backend.js';
 export type { BackendName, LoadOptions, SkippedBackend } from './session.js';
 export type { Tensor, TensorData, TensorInfo, TensorInput } from './tensor.js';
 export type * from './manifest.generated.js';

@@ -1,25 +1,52 @@
 // Generated from src/WebDnn.Backends/Common/ModelManifest.cs by ManifestTypeScript. Do not edit.
 // Regenerate: WEBDNN_UPDATE_GENERATED=1 dotnet test --filter ManifestTypeScriptTests
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 export interface ModelManifest {
   formatVersion: number;
   inputs: ManifestTensor[];
   outputs: ManifestTensor[];
-  buffers: ManifestBuffer[];
-  arenaBytes: number;
   weightBytes: number;
   shards: ManifestShard[];
   weights: ManifestWeight[];
-  backends: ManifestBackends;
+  backends: Record<string, ManifestBackend>;
 }
 
 export interface ManifestTensor {
   name: string;
   dtype: string;
   shape: number[];
-  bufferId: number;
+}
+
+export interface ManifestShard {
+  file: string;
+  byteLength: number;
+  sha256: string;
+}
+
+export interface ManifestWeight {
+  offset: number;
+  shard: number;
+  shardOffset: number;
+  byteLength: number;
+}
+
+export interface ManifestBackend {
+  files: ManifestFile[];
+  alignment: number;
+  arenaBytes: number;
+  shards: number[];
+  buffers: ManifestBuffer[];
+  inputs: number[];
+  outputs: number[];
+  kernels: ManifestKernel[];
+}
+
+export interface ManifestFile {
+  file: string;
+  byteLength: number;
+  sha256: string;
 }
 
 export interface ManifestBuffer {
@@ -32,21 +59,15 @@ export interface ManifestBuffer {
   offset: number;
 }
 
-export interface ManifestShard {
-  file: string;
-  byteLength: number;
-  sha256: string;
-}
-
-export interface ManifestWeight {
-  bufferId: number;
-  shard: number;
-  shardOffset: number;
-  byteLength: number;
-}
-
-export interface ManifestBackends {
-  js: JsBackendManifest | null;
+export interface ManifestKernel {
+  primitive: string;
+  inputs: number[];
+  outputs: number[];
+  algorithm: string;
+  layout: string;
+  entry: string | null;
+  dispatch: number[] | null;
+  data: number[] | null;
 }
 
 export type BufferDtype = 'f32' | 'i32' | 'bool';
@@ -54,14 +75,3 @@ export type BufferDtype = 'f32' | 'i32' | 'bool';
 export type ManifestBufferKind = 'input' | 'output' | 'weight' | 'activation';
 
 export type MemoryRegion = 'arena' | 'weights';
-
-export interface JsBackendManifest {
-  module: string;
-  kernels: ManifestKernel[];
-}
-
-export interface ManifestKernel {
-  primitive: string;
-  inputs: number[];
-  outputs: number[];
-}

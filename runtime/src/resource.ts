@@ -76,7 +76,26 @@ export async function readBytes(base: string, file: string, onProgress?: Progres
   return out;
 }
 
-/** Imports an ES module of the package (generated kernels). */
-export async function importModule(base: string, file: string): Promise<unknown> {
-  return import(/* webpackIgnore: true */ /* @vite-ignore */ new URL(file, base).href);
+/**
+ * Imports verified bytes as an ES module (generated kernels): from a Blob URL in browsers and workers, a data: URL in
+ * Node. The module is self-contained (it imports nothing), so its URL does not matter; what runs is what was hashed.
+ */
+export async function importBytes(bytes: Uint8Array, file: string): Promise<unknown> {
+  let url: string;
+  let revoke = (): void => {};
+  if (isNode() || typeof URL.createObjectURL !== 'function') {
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    url = `data:text/javascript;base64,${btoa(bin)}`;
+  } else {
+    url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'text/javascript' }));
+    revoke = () => URL.revokeObjectURL(url);
+  }
+  try {
+    return await import(/* webpackIgnore: true */ /* @vite-ignore */ url);
+  } catch (e) {
+    throw new Error(`webdnn: cannot load ${file}: ${(e as Error).message}`);
+  } finally {
+    revoke();
+  }
 }

@@ -1,18 +1,17 @@
 // load(): fetches the manifest and weights, then tries the backends in order until one initialises.
 
-import type { Backend, BackendOptions, BackendSession } from './backend.js';
-import { jsBackend } from './backends/js/index.js';
-import { FORMAT_VERSION, type ModelManifest } from './manifest.generated.js';
-import { packageBase, readBytes } from './resource.js';
+import { registeredBackends, type BackendOptions, type BackendSession, type LoadedPackage } from './backend.js';
+import { FORMAT_VERSION, type ManifestBackend, type ModelManifest } from './manifest.generated.js';
+import { importBytes, packageBase, readBytes } from './resource.js';
 import { fromKernelArray, toKernelArray, type Tensor, type TensorInfo, type TensorInput } from './tensor.js';
-import { loadWeights, type LoadProgress } from './weights.js';
+import { loadWeights, verifyFile, type LoadProgress } from './weights.js';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webgl' | 'js';
 
-export const DEFAULT_BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'js'];
-
-/** Backends built into this runtime. */
-export const BACKENDS: readonly Backend[] = [jsBackend];
+/** The backends of this runtime in the order load() tries them by default (best first). */
+export function defaultBackendOrder(): string[] {
+  return registeredBackends().map((b) => b.name);
+}
 
 export interface LoadOptions {
   backendOrder?: readonly string[];
@@ -31,6 +30,7 @@ export class Runner {
 
   constructor(
     private readonly manifest: ModelManifest,
+    private readonly entry: ManifestBackend,
     session: BackendSession,
     readonly backend: string,
     readonly skipped: readonly SkippedBackend[],
@@ -55,8 +55,8 @@ export class Runner {
     if (unknown.length > 0) {
       throw new Error(`webdnn: unknown input(s) ${unknown.map((n) => `'${n}'`).join(', ')}; the model's inputs are ${this.describe(this.manifest.inputs)}`);
     }
-    const values = this.manifest.inputs.map((t) =>
-      toKernelArray(t, this.manifest.buffers[t.bufferId].dtype, Object.prototype.hasOwnProperty.call(inputs, t.name) ? inputs[t.name] : undefined));
+    const values = this.manifest.inputs.map((t, i) =>
+      toKernelArray(t, this.entry.buffers[this.entry.inputs[i]].dtype, Object.prototype.hasOwnProperty.call(inputs, t.name) ? inputs[t.name] : undefined));
     const outs = await session.run(values);
     const result: Record<string, Tensor> = {};
     this.manifest.outputs.forEach((t, i) => {
@@ -89,15 +89,19 @@ export async function load(location: string, options: LoadOptions = {}): Promise
     throw new Error(`webdnn: package format ${String(manifest.formatVersion)} is not supported by this runtime (format ${FORMAT_VERSION}); recompile the model with a matching webdnn`);
   }
   const skipped: SkippedBackend[] = [];
-  let weights: Uint8Array | null = null;
+  const shardCache = new Map<number, Uint8Array>();
   const backendOptions: BackendOptions = options.wasmThreads === undefined ? {} : { wasmThreads: options.wasmThreads };
-  for (const name of options.backendOrder ?? DEFAULT_BACKEND_ORDER) {
-    const backend = BACKENDS.find((b) => b.name === name);
+  const registered = registeredBackends();
+  for (const name of options.backendOrder ?? defaultBackendOrder()) {
+    const backend = registered.find((b) => b.name === name);
     if (!backend) {
-      skipped.push({ backend: name, reason: 'not implemented in this runtime' });
+      const known = registered.map((b) => b.name);
+      const near = known.find((k) => k.toLowerCase() === name.toLowerCase());
+      skipped.push({ backend: name, reason: near ? `unknown backend (did you mean '${near}'?)` : `not implemented in this runtime (it has: ${known.join(', ')})` });
       continue;
     }
-    if (!(manifest.backends as unknown as Record<string, unknown>)[name]) {
+    const entry = Object.prototype.hasOwnProperty.call(manifest.backends, name) ? manifest.backends[name] : undefined;
+    if (!entry) {
       skipped.push({ backend: name, reason: `the package has no ${name} kernels` });
       continue;
     }
@@ -106,12 +110,21 @@ export async function load(location: string, options: LoadOptions = {}): Promise
       skipped.push({ backend: name, reason: why });
       continue;
     }
-    // Weights are loaded once, for the first backend worth trying; integrity errors end load().
-    weights ??= await loadWeights(manifest, base, options.onProgress);
+    // Integrity errors (a corrupted shard or kernel file) end load(); a backend that fails to start falls through.
+    const weights = await loadWeights(manifest, base, entry.shards, shardCache, options.onProgress);
+    const file = async (f: string): Promise<Uint8Array> => {
+      const meta = entry.files.find((x) => x.file === f);
+      if (!meta) throw new Error(`webdnn: invalid manifest: the ${name} backend lists no file ${f}`);
+      const bytes = await readBytes(base, f);
+      await verifyFile(f, bytes, meta.byteLength, meta.sha256, 'kernel file');
+      return bytes;
+    };
+    const pkg: LoadedPackage = { manifest, entry, base, weights, file, importModule: async (f) => importBytes(await file(f), f) };
     try {
-      const session = await backend.create({ manifest, base, weights }, backendOptions);
-      return new Runner(manifest, session, name, skipped);
+      const session = await backend.create(pkg, backendOptions);
+      return new Runner(manifest, entry, session, name, skipped);
     } catch (e) {
+      if ((e as Error).message.includes('is corrupted') || (e as Error).message.includes('is truncated')) throw e;
       skipped.push({ backend: name, reason: `failed to initialise: ${(e as Error).message}` });
     }
   }
@@ -121,7 +134,7 @@ export async function load(location: string, options: LoadOptions = {}): Promise
 /** Backends of this runtime that can run in this environment. */
 export async function availableBackends(): Promise<string[]> {
   const names: string[] = [];
-  for (const b of BACKENDS) {
+  for (const b of registeredBackends()) {
     if ((await b.unavailableReason()) === null) names.push(b.name);
   }
   return names;

@@ -1,36 +1,55 @@
 // Weight shards: fetched one by one with progress, verified against the manifest's sizes and SHA-256 hashes,
-// and concatenated into the weight region (the manifest's weight offsets index this concatenation).
+// and placed into the weight region (the manifest's weight offsets index the concatenation of all shards). A
+// backend names the shards it reads; the others are not fetched. Verified shards are kept per load() call, so a
+// backend that fails to initialise costs the next one no second download.
 
 import type { ModelManifest } from './manifest.generated.js';
 import { readBytes } from './resource.js';
 
 export type LoadProgress = (loadedBytes: number, totalBytes: number) => void;
 
-export async function loadWeights(manifest: ModelManifest, base: string, onProgress?: LoadProgress): Promise<Uint8Array> {
+/** Checks that the bytes of a package file match the manifest's size and hash; throws naming the file. */
+export async function verifyFile(file: string, bytes: Uint8Array, byteLength: number, sha: string, what: string): Promise<void> {
+  if (bytes.byteLength !== byteLength) {
+    const how = bytes.byteLength < byteLength ? 'truncated' : 'corrupted (too long)';
+    throw new Error(`webdnn: ${what} ${file} is ${how}: ${bytes.byteLength} bytes, expected ${byteLength}`);
+  }
+  const hash = await sha256Hex(bytes);
+  if (hash !== sha) {
+    throw new Error(`webdnn: ${what} ${file} is corrupted: SHA-256 ${hash}, expected ${sha}`);
+  }
+}
+
+export async function loadWeights(manifest: ModelManifest, base: string, shardIndices: readonly number[], cache: Map<number, Uint8Array>,
+  onProgress?: LoadProgress): Promise<Uint8Array> {
   const total = manifest.shards.reduce((a, s) => a + s.byteLength, 0);
   if (total !== manifest.weightBytes) {
     throw new Error(`webdnn: invalid manifest: shards hold ${total} bytes but weightBytes is ${manifest.weightBytes}`);
   }
+  const starts: number[] = [];
+  manifest.shards.reduce((at, s) => (starts.push(at), at + s.byteLength), 0);
+  for (const i of shardIndices) {
+    if (!Number.isInteger(i) || i < 0 || i >= manifest.shards.length) throw new Error(`webdnn: invalid manifest: no weight shard ${i}`);
+  }
+  const wanted = shardIndices.reduce((a, i) => a + manifest.shards[i].byteLength, 0);
   const region = new Uint8Array(total);
   let done = 0;
-  onProgress?.(0, total);
-  for (const shard of manifest.shards) {
-    const bytes = await readBytes(base, shard.file, onProgress ? (n) => onProgress(done + Math.min(n, shard.byteLength), total) : undefined);
-    if (bytes.byteLength !== shard.byteLength) {
-      const what = bytes.byteLength < shard.byteLength ? 'truncated' : 'corrupted (too long)';
-      throw new Error(`webdnn: weight shard ${shard.file} is ${what}: ${bytes.byteLength} bytes, expected ${shard.byteLength}`);
+  onProgress?.(0, wanted);
+  for (const i of shardIndices) {
+    const shard = manifest.shards[i];
+    let bytes = cache.get(i);
+    if (!bytes) {
+      const before = done;
+      bytes = await readBytes(base, shard.file, onProgress ? (n) => onProgress(before + Math.min(n, shard.byteLength), wanted) : undefined);
+      await verifyFile(shard.file, bytes, shard.byteLength, shard.sha256, 'weight shard');
+      cache.set(i, bytes);
     }
-    const hash = await sha256Hex(bytes);
-    if (hash !== shard.sha256) {
-      throw new Error(`webdnn: weight shard ${shard.file} is corrupted: SHA-256 ${hash}, expected ${shard.sha256}`);
-    }
-    region.set(bytes, done);
+    region.set(bytes, starts[i]);
     done += shard.byteLength;
-    onProgress?.(done, total);
+    onProgress?.(done, wanted);
   }
   return region;
 }
-
 export async function sha256Hex(data: Uint8Array): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
   // NOTE: crypto.subtle exists only in secure contexts; plain-http pages (e.g. a LAN address) use the JS fallback.

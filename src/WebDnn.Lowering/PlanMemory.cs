@@ -4,14 +4,15 @@ namespace WebDnn.Lowering;
 
 /// <summary>
 /// Where every non-weight buffer of a <see cref="KernelProgram"/> lives in the run-time arena.
-/// Offsets are in bytes, multiples of <see cref="PlanMemory.Alignment"/>; aliases carry their root's offset.
+/// Offsets are in bytes, multiples of the target's alignment (<see cref="Alignment"/>); aliases carry their root's offset.
 /// </summary>
 /// <param name="Offsets">Arena byte offset by buffer id (inputs, outputs, activations and their aliases; no weights).</param>
 /// <param name="ArenaBytes">Size of the whole arena: input/output slots followed by the shared activation region.</param>
 /// <param name="PeakActivationBytes">Size of the activation region after planning (what <c>inspect</c> reports as peak).</param>
 /// <param name="TotalActivationBytes">Sum of all activation sizes: the arena without reuse, for comparison.</param>
 /// <param name="WeightBytes">Sum of weight sizes (they live outside the arena).</param>
-public sealed record MemoryPlan(IReadOnlyDictionary<int, long> Offsets, long ArenaBytes, long PeakActivationBytes, long TotalActivationBytes, long WeightBytes);
+/// <param name="Alignment">Byte alignment of every offset (the target's <c>BufferAlignment</c>).</param>
+public sealed record MemoryPlan(IReadOnlyDictionary<int, long> Offsets, long ArenaBytes, long PeakActivationBytes, long TotalActivationBytes, long WeightBytes, int Alignment = PlanMemory.Alignment);
 
 /// <summary>
 /// Liveness-based placement of activation buffers into one arena. Inputs and outputs get their own slots (the
@@ -23,11 +24,17 @@ public sealed record MemoryPlan(IReadOnlyDictionary<int, long> Offsets, long Are
 /// intervals of kernel indices, so a kernel's inputs never share storage with its outputs.</remarks>
 public static class PlanMemory
 {
-    /// <summary>Byte alignment of every offset (one 128-bit vector; also satisfies every typed-array view).</summary>
+    /// <summary>The smallest alignment a plan uses (one 128-bit vector; also satisfies every typed-array view).</summary>
     public const int Alignment = 16;
 
-    public static MemoryPlan Run(KernelProgram program)
+    /// <summary>Plans <paramref name="program"/> with offsets aligned to <paramref name="alignment"/> bytes (a power of two ≥ 16).</summary>
+    public static MemoryPlan Run(KernelProgram program, int alignment = Alignment)
     {
+        if (alignment < Alignment || (alignment & (alignment - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(alignment), alignment, "alignment must be a power of two of at least 16 bytes");
+        }
+        long Align(long bytes) => PlanMemory.Align(bytes, alignment);
         var first = new Dictionary<KernelBuffer, int>();
         var last = new Dictionary<KernelBuffer, int>();
         for (int k = 0; k < program.Kernels.Count; k++)
@@ -95,8 +102,8 @@ public static class PlanMemory
             offsets[b.Id] = offsets[b.Root.Id];
         }
         long total = activations.Sum(b => b.ByteLength);
-        return new MemoryPlan(offsets, ioEnd + peak, peak, total, weightBytes);
+        return new MemoryPlan(offsets, ioEnd + peak, peak, total, weightBytes, alignment);
     }
 
-    public static long Align(long bytes) => (bytes + Alignment - 1) / Alignment * Alignment;
+    public static long Align(long bytes, int alignment = Alignment) => (bytes + alignment - 1) / alignment * alignment;
 }

@@ -23,8 +23,11 @@ internal sealed class ElementwiseRegions
     /// <summary>Largest fused expression (tree nodes, shared subtrees counted each time).</summary>
     public int MaxExprSize { get; init; } = 96;
 
-    /// <summary>Most node inputs of a fused node: WebGPU guarantees 8 storage buffers per stage, one is the output.</summary>
-    public int MaxInputs { get; init; } = 7;
+    /// <summary>Most node inputs of a fused node: the target's buffers per kernel, less the output (<see cref="ForTarget"/>).</summary>
+    public required int MaxInputs { get; init; }
+
+    /// <summary>The input limit of a fused node on <paramref name="target"/>.</summary>
+    public static int ForTarget(Target target) => target.MaxStorageBuffersPerKernel - 1;
 
     /// <summary>Most nodes in one region.</summary>
     public int MaxNodes { get; init; } = 32;

@@ -25,7 +25,7 @@ public sealed class FuseActivations : IGraphPass
 
     public void Run(Graph g, PassContext ctx)
     {
-        var engine = new ElementwiseRegions { Allowed = n => n.Domain.Length == 0 && s_ops.Contains(n.OpType) };
+        var engine = new ElementwiseRegions { Allowed = n => n.Domain.Length == 0 && s_ops.Contains(n.OpType), MaxInputs = ElementwiseRegions.ForTarget(ctx.Target) };
         engine.FuseIntoEpilogues(g);
     }
 }

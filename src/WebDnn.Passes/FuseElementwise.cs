@@ -21,7 +21,7 @@ public sealed class FuseElementwise : IGraphPass
 
     public void Run(Graph g, PassContext ctx)
     {
-        var engine = new ElementwiseRegions { Allowed = _ => true };
+        var engine = new ElementwiseRegions { Allowed = _ => true, MaxInputs = ElementwiseRegions.ForTarget(ctx.Target) };
         engine.FuseIntoEpilogues(g);
         engine.FuseStandalone(g);
     }

@@ -1,4 +1,5 @@
 using WebDnn.Core;
+using WebDnn.Core.Kernels;
 
 namespace WebDnn.Passes;
 
@@ -28,4 +29,7 @@ public sealed class PassContext
     public IProgress<string>? Progress { get; set; }
 
     public CancellationToken Cancellation { get; set; }
+
+    /// <summary>The limits of the backends being compiled for (their <see cref="Target.Meet"/>); passes read limits only from here.</summary>
+    public Target Target { get; set; } = Target.Portable;
 }

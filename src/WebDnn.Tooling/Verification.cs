@@ -1,3 +1,4 @@
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Ops.Reference;
 using WebDnn.Tooling.Oracle;

@@ -72,6 +72,10 @@ public static class ManifestTypeScript
         {
             s = TsType(t.GetGenericArguments()[0], false, reference) + "[]";
         }
+        else if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>) && t.GetGenericArguments()[0] == typeof(string))
+        {
+            s = $"Record<string, {TsType(t.GetGenericArguments()[1], false, reference)}>";
+        }
         else if (t.IsEnum || (t.IsClass && t.Namespace == typeof(ModelManifest).Namespace))
         {
             reference(t);

@@ -5,41 +5,65 @@ namespace WebDnn.Backends.Common;
 // The model package contract (model.json). runtime/src/manifest.generated.ts is generated from these records by
 // ManifestTypeScript; a test fails when the checked-in file differs. Change a record => bump FormatVersion.
 
-/// <summary>The manifest of a model package: what the runtime needs to allocate, load and dispatch.</summary>
+/// <summary>The manifest of a model package: what the runtime needs to download, verify, allocate and dispatch.</summary>
 /// <param name="FormatVersion">Package format version (<see cref="CurrentFormatVersion"/>); the runtime refuses others.</param>
 /// <param name="Inputs">Graph inputs in call order.</param>
 /// <param name="Outputs">Graph outputs in result order.</param>
-/// <param name="Buffers">Every buffer of the lowered program, indexed by id.</param>
-/// <param name="ArenaBytes">Bytes of the arena that holds inputs, outputs and activations.</param>
 /// <param name="WeightBytes">Bytes of the weight region: the concatenation of all shards.</param>
 /// <param name="Shards">Weight shard files in order.</param>
-/// <param name="Weights">Where each weight buffer's bytes are in the shards.</param>
-/// <param name="Backends">Per-backend kernels; a backend without kernels here is not in the package.</param>
+/// <param name="Weights">Where each stored weight's bytes are.</param>
+/// <param name="Backends">Per backend name, its kernels, buffers and memory plan; a backend not listed is not in the package.</param>
 public sealed record ModelManifest(
     int FormatVersion,
     IReadOnlyList<ManifestTensor> Inputs,
     IReadOnlyList<ManifestTensor> Outputs,
-    IReadOnlyList<ManifestBuffer> Buffers,
-    long ArenaBytes,
     long WeightBytes,
     IReadOnlyList<ManifestShard> Shards,
     IReadOnlyList<ManifestWeight> Weights,
-    ManifestBackends Backends)
+    IReadOnlyDictionary<string, ManifestBackend> Backends)
 {
-    public const int CurrentFormatVersion = 1;
+    /// <summary>2: per-backend buffers, plans and kernel files (1 had one program and a field per backend).</summary>
+    public const int CurrentFormatVersion = 2;
 }
 
 /// <summary>A graph input or output.</summary>
 /// <param name="Name">Name in the ONNX graph (data only: never emitted into generated code).</param>
 /// <param name="Dtype">ONNX element type short name (f32, i64, bool, ...); the runtime converts to the buffer's type.</param>
 /// <param name="Shape">Static shape.</param>
-/// <param name="BufferId">The buffer that holds it.</param>
-public sealed record ManifestTensor(string Name, string Dtype, IReadOnlyList<int> Shape, int BufferId);
+public sealed record ManifestTensor(string Name, string Dtype, IReadOnlyList<int> Shape);
 
-/// <summary>A storage location of the lowered program.</summary>
-/// <param name="Id">Index into <see cref="ModelManifest.Buffers"/>.</param>
+/// <summary>
+/// One backend's part of the package: the program the kernel-level stage made for its target (its own buffers and
+/// memory plan, since layouts and alignment differ per target), its kernel files and the shards it reads.
+/// </summary>
+/// <param name="Files">Kernel files of this backend (e.g. kernels.js), with sizes and hashes; the runtime verifies them.</param>
+/// <param name="Alignment">Byte alignment of every buffer offset (the target's).</param>
+/// <param name="ArenaBytes">Bytes of the arena that holds inputs, outputs and activations.</param>
+/// <param name="Shards">Indices of the weight shards this backend reads (the others are not downloaded for it).</param>
+/// <param name="Buffers">Every buffer of this backend's program, indexed by id.</param>
+/// <param name="Inputs">Buffer id of each graph input, in <see cref="ModelManifest.Inputs"/> order.</param>
+/// <param name="Outputs">Buffer id of each graph output, in <see cref="ModelManifest.Outputs"/> order.</param>
+/// <param name="Kernels">The kernels in execution order.</param>
+public sealed record ManifestBackend(
+    IReadOnlyList<ManifestFile> Files,
+    int Alignment,
+    long ArenaBytes,
+    IReadOnlyList<int> Shards,
+    IReadOnlyList<ManifestBuffer> Buffers,
+    IReadOnlyList<int> Inputs,
+    IReadOnlyList<int> Outputs,
+    IReadOnlyList<ManifestKernel> Kernels);
+
+/// <summary>A file of the package other than model.json.</summary>
+/// <param name="File">File name inside the package.</param>
+/// <param name="ByteLength">Exact size in bytes.</param>
+/// <param name="Sha256">SHA-256 of the file, lowercase hex.</param>
+public sealed record ManifestFile(string File, long ByteLength, string Sha256);
+
+/// <summary>A storage location of a backend's program.</summary>
+/// <param name="Id">Index into <see cref="ManifestBackend.Buffers"/>.</param>
 /// <param name="Dtype">Element type.</param>
-/// <param name="Shape">Static shape.</param>
+/// <param name="Shape">Static physical shape (in the layout of the kernels that use it).</param>
 /// <param name="Kind">What it holds.</param>
 /// <param name="AliasOf">Id of the buffer whose storage it shares (null: owns its storage).</param>
 /// <param name="Region">Which memory region it lives in.</param>
@@ -76,27 +100,24 @@ public enum MemoryRegion
 /// <param name="Sha256">SHA-256 of the file, lowercase hex.</param>
 public sealed record ManifestShard(string File, long ByteLength, string Sha256);
 
-/// <summary>Where one weight buffer's bytes are. A weight bigger than a shard continues in the following shards.</summary>
-/// <param name="BufferId">The weight buffer.</param>
+/// <summary>Where one stored weight's bytes are. A weight bigger than a shard continues in the following shards.</summary>
+/// <param name="Offset">Byte offset in the weight region (what weight buffers' offsets repeat).</param>
 /// <param name="Shard">Index of the shard holding its first byte.</param>
 /// <param name="ShardOffset">Byte offset of its first byte in that shard.</param>
 /// <param name="ByteLength">Its size in bytes (little-endian f32/i32; bool as one byte each).</param>
-public sealed record ManifestWeight(int BufferId, int Shard, long ShardOffset, long ByteLength);
-
-/// <summary>Kernels per backend (null: the package was compiled without that backend).</summary>
-/// <param name="Js">Plain JavaScript kernels.</param>
-public sealed record ManifestBackends(JsBackendManifest? Js);
-
-/// <summary>The js backend: an ES module exporting <c>createKernels(): ((bufs) => void)[]</c>, one function per kernel.</summary>
-/// <param name="Module">File name of the kernels module.</param>
-/// <param name="Kernels">The kernels in execution order (the module's functions are in the same order).</param>
-public sealed record JsBackendManifest(string Module, IReadOnlyList<ManifestKernel> Kernels);
+public sealed record ManifestWeight(long Offset, int Shard, long ShardOffset, long ByteLength);
 
 /// <summary>One kernel dispatch.</summary>
 /// <param name="Primitive">Primitive name (elementwise, conv, ...).</param>
 /// <param name="Inputs">Input buffer ids.</param>
 /// <param name="Outputs">Output buffer ids.</param>
-public sealed record ManifestKernel(string Primitive, IReadOnlyList<int> Inputs, IReadOnlyList<int> Outputs);
+/// <param name="Algorithm">The algorithm the kernel-level stage chose (direct, gemm-1x1, winograd-f2x2-3x3, ...).</param>
+/// <param name="Layout">Activation layout of the kernel (nchw, nhwc).</param>
+/// <param name="Entry">The backend's entry point for this kernel (an export or shader name), when it has one.</param>
+/// <param name="Dispatch">Work sizes (e.g. WebGPU workgroup counts), when the backend needs them.</param>
+/// <param name="Data">Backend-specific numbers for this kernel (uniforms, tile sizes); null when none.</param>
+public sealed record ManifestKernel(string Primitive, IReadOnlyList<int> Inputs, IReadOnlyList<int> Outputs, string Algorithm, string Layout,
+    string? Entry = null, IReadOnlyList<int>? Dispatch = null, IReadOnlyList<double>? Data = null);
 
 /// <summary>System.Text.Json source-generated (de)serializer for the manifest.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true, WriteIndented = true)]

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using WebDnn.Backends.Js;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
 using WebDnn.Lowering;
+using WebDnn.Lowering.KernelStage;
 
 namespace WebDnn.Backends.Common;
 
@@ -17,52 +17,54 @@ public static class PackageWriter
     /// <summary>Upper bound of one weight shard (fine-grained progress and HTTP caching).</summary>
     public const long ShardBytes = 4L << 20;
 
-    /// <summary>Backends this build can generate kernels for.</summary>
-    public static IReadOnlyList<string> SupportedBackends { get; } = ["js"];
+    /// <summary>Backends this build can generate kernels for (<see cref="BackendRegistry"/>).</summary>
+    public static IReadOnlyList<string> SupportedBackends => BackendRegistry.Names;
 
-    /// <summary>Writes the package for <paramref name="program"/> (planned by <paramref name="plan"/>) into <paramref name="dir"/>.</summary>
-    /// <remarks><paramref name="dir"/> may not exist, be empty, or hold an earlier package (it is replaced); anything else is refused.</remarks>
+    /// <summary>Writes the package of <paramref name="program"/> for the named registered backends into <paramref name="dir"/>.</summary>
     /// <exception cref="UsageException">An unknown backend, or <paramref name="dir"/> is a non-package folder.</exception>
-    public static ModelManifest Write(KernelProgram program, MemoryPlan plan, string dir, IEnumerable<string> backends, IProgress<string>? progress = null)
+    public static ModelManifest Write(KernelProgram program, string dir, IEnumerable<string> backends, IProgress<string>? progress = null) =>
+        Write(program, dir, BackendRegistry.Resolve(backends), progress);
+
+    /// <summary>
+    /// Writes the package of <paramref name="program"/> (lowered, not yet specialised) into <paramref name="dir"/>: runs
+    /// each backend's kernel-level stage on its own copy, writes the weights its kernels read once for all backends,
+    /// then each backend's kernel files and manifest entry.
+    /// </summary>
+    /// <remarks><paramref name="dir"/> may not exist, be empty, or hold an earlier package (it is replaced); anything else is refused.</remarks>
+    /// <exception cref="UsageException">No backend, or <paramref name="dir"/> is a non-package folder.</exception>
+    /// <exception cref="UnsupportedModelException">A backend has no emitter for a kernel's primitive.</exception>
+    public static ModelManifest Write(KernelProgram program, string dir, IReadOnlyList<IBackend> backends, IProgress<string>? progress = null)
     {
-        var names = backends.Distinct().ToList();
-        var unknown = names.Where(b => !SupportedBackends.Contains(b)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new UsageException($"backend(s) {string.Join(", ", unknown)} not available (this build supports: {string.Join(", ", SupportedBackends)})");
-        }
-        if (names.Count == 0)
+        if (backends.Count == 0)
         {
             throw new UsageException("no backend requested");
         }
         string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, "model.json")))
-        {
-            throw new UsageException($"'{dir}' exists and is not a model package; refusing to overwrite it");
-        }
+        CheckDestination(dir, full);
+        var targets = backends.Select(b => Specialise(program, b, progress)).ToList();
+
         string parent = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(parent);
         string tmp = Path.Combine(parent, $".{Path.GetFileName(full)}.tmp-{Guid.NewGuid():N}");
         Directory.CreateDirectory(tmp);
         try
         {
-            var (shards, weights, weightOffsets) = WriteWeights(program, tmp, progress);
-            JsBackendManifest? js = null;
-            if (names.Contains("js"))
+            int alignment = targets.Max(t => t.Target.BufferAlignment);
+            var stored = new WeightStore(alignment);
+            var (shards, weights) = WriteWeights(targets, stored, tmp, progress);
+            var entries = new Dictionary<string, ManifestBackend>(StringComparer.Ordinal);
+            for (int i = 0; i < backends.Count; i++)
             {
-                js = JsWriter.Write(program, tmp);
-                progress?.Report($"wrote {js.Module} ({js.Kernels.Count} kernels)");
+                entries[backends[i].Name] = WriteBackend(backends[i], targets[i], stored, shards, tmp, progress);
             }
             var manifest = new ModelManifest(
                 ModelManifest.CurrentFormatVersion,
                 program.Inputs.Select(Tensor).ToList(),
                 program.Outputs.Select(Tensor).ToList(),
-                program.Buffers.Select(b => Buffer(b, plan, weightOffsets)).ToList(),
-                plan.ArenaBytes,
                 shards.Sum(s => s.ByteLength),
                 shards,
                 weights,
-                new ManifestBackends(js));
+                entries);
             File.WriteAllText(Path.Combine(tmp, "model.json"), JsonSerializer.Serialize(manifest, ManifestJsonContext.Default.ModelManifest));
             Replace(tmp, full);
             progress?.Report($"package written to {dir}");
@@ -74,6 +76,73 @@ public static class PackageWriter
             throw;
         }
     }
+
+    /// <summary>Runs <paramref name="backend"/>'s kernel-level stage on a copy of <paramref name="program"/> and checks it has every primitive.</summary>
+    /// <exception cref="UnsupportedModelException">Kernels whose primitive the backend does not implement (all listed).</exception>
+    public static TargetProgram Specialise(KernelProgram program, IBackend backend, IProgress<string>? progress = null)
+    {
+        var missing = program.Kernels.Where(k => !backend.Primitives.Contains(k.Primitive)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new UnsupportedModelException($"the {backend.Name} backend has no kernel for {missing.Count} kernel(s): " +
+                string.Join(", ", missing.Take(20).Select(k => $"{k.Primitive} (from {k.Origin})")) + (missing.Count > 20 ? ", …" : "") +
+                $"; compile for another backend (--backends {string.Join(",", BackendRegistry.Names.Where(n => n != backend.Name))})");
+        }
+        var tp = TargetProgram.Run(program, backend.Target, backend.KernelPasses, progress);
+        tp.RequirePlan();
+        return tp;
+    }
+
+    private static void CheckDestination(string dir, string full)
+    {
+        if (File.Exists(full))
+        {
+            throw new UsageException($"'{dir}' is a file; give a folder for the package");
+        }
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, "model.json")))
+        {
+            throw new UsageException($"'{dir}' exists and is not a model package; refusing to overwrite it");
+        }
+    }
+
+    private static ManifestBackend WriteBackend(IBackend backend, TargetProgram tp, WeightStore stored, List<ManifestShard> shards, string dir, IProgress<string>? progress)
+    {
+        var output = new BackendOutput(dir, progress);
+        var data = backend.Write(tp, output);
+        var p = tp.Program;
+        if (data.Count != p.Kernels.Count)
+        {
+            throw new InvalidOperationException($"backend {backend.Name} returned {data.Count} kernel entries for {p.Kernels.Count} kernels");
+        }
+        var plan = tp.RequirePlan();
+        var buffers = p.Buffers.Select(b => Buffer(b, plan, stored)).ToList();
+        var shardSet = new SortedSet<int>();
+        foreach (var b in p.Buffers.Where(b => b.Kind == BufferKind.Weight && b.AliasOf is null))
+        {
+            var (offset, length) = stored.Slot(b);
+            long at = 0;
+            for (int s = 0; s < shards.Count; at += shards[s].ByteLength, s++)
+            {
+                if (at < offset + Math.Max(length, 1) && offset < at + shards[s].ByteLength)
+                {
+                    shardSet.Add(s);
+                }
+            }
+        }
+        var kernels = p.Kernels.Select((k, i) => new ManifestKernel(k.Primitive, k.Inputs.Select(b => b.Id).ToList(), k.Outputs.Select(b => b.Id).ToList(),
+            k.Algorithm, LayoutName(k.Layout), data[i].Entry, data[i].Dispatch, data[i].Data)).ToList();
+        progress?.Report($"wrote {backend.Name} kernels: {string.Join(", ", output.Files.Select(f => f.File))} ({kernels.Count} kernels)");
+        return new ManifestBackend(output.Files, plan.Alignment, plan.ArenaBytes, [.. shardSet], buffers,
+            p.Inputs.Select(io => io.KernelBuffer.Id).ToList(), p.Outputs.Select(io => io.KernelBuffer.Id).ToList(), kernels);
+    }
+
+    /// <summary>Manifest and inspect name of a layout.</summary>
+    public static string LayoutName(ActivationLayout l) => l switch
+    {
+        ActivationLayout.Nchw => "nchw",
+        ActivationLayout.Nhwc => "nhwc",
+        _ => throw new ArgumentOutOfRangeException(nameof(l), l, null),
+    };
 
     /// <summary>Reads and parses DIR/model.json.</summary>
     public static ModelManifest ReadManifest(string dir)
@@ -90,9 +159,9 @@ public static class PackageWriter
         }
     }
 
-    private static ManifestTensor Tensor(ProgramIO io) => new(io.Name, io.OnnxType.ShortName(), io.KernelBuffer.Shape, io.KernelBuffer.Id);
+    private static ManifestTensor Tensor(ProgramIO io) => new(io.Name, io.OnnxType.ShortName(), io.KernelBuffer.Shape);
 
-    private static ManifestBuffer Buffer(KernelBuffer b, MemoryPlan plan, Dictionary<int, long> weightOffsets)
+    private static ManifestBuffer Buffer(KernelBuffer b, MemoryPlan plan, WeightStore stored)
     {
         var root = b.Root;
         bool weight = root.Kind == BufferKind.Weight;
@@ -103,22 +172,41 @@ public static class PackageWriter
             DataType.Bool => BufferDtype.Bool,
             _ => throw new InvalidOperationException($"buffer b{b.Id} has element type {b.DataType}; lowering emits only f32, i32 and bool"),
         };
-        long offset = weight ? weightOffsets[root.Id] : plan.Offsets.TryGetValue(b.Id, out var o) ? o
+        long offset = weight ? stored.Slot(root).Offset : plan.Offsets.TryGetValue(b.Id, out var o) ? o
             : throw new InvalidOperationException($"memory plan has no slot for buffer b{b.Id}; plan the final kernel program");
         return new ManifestBuffer(b.Id, dtype, b.Shape, (ManifestBufferKind)(int)b.Kind, b.AliasOf is null ? null : root.Id,
             weight ? MemoryRegion.Weights : MemoryRegion.Arena, offset);
     }
 
     /// <summary>
-    /// Packs weights into shards of at most <see cref="ShardBytes"/>. Each weight starts 16-byte aligned and is padded
-    /// to 16 bytes, so the concatenation of the shards is the weight region with every weight contiguous and aligned.
-    /// A weight moves to a fresh shard rather than straddle two, unless it is larger than a shard.
+    /// The weights of all targets, each stored once: targets that did not repack a weight share its tensor, so its bytes
+    /// are written once and every target's buffer points at the same offset.
     /// </summary>
-    private static (List<ManifestShard>, List<ManifestWeight>, Dictionary<int, long>) WriteWeights(KernelProgram program, string dir, IProgress<string>? progress)
+    private sealed class WeightStore(int alignment)
+    {
+        private readonly Dictionary<Tensor, (long Offset, long Length)> _slots = new(ReferenceEqualityComparer.Instance);
+
+        public int Alignment { get; } = alignment;
+
+        public bool Contains(KernelBuffer b) => _slots.ContainsKey(Data(b));
+
+        public void Add(KernelBuffer b, long offset, long length) => _slots[Data(b)] = (offset, length);
+
+        public (long Offset, long Length) Slot(KernelBuffer b) => _slots.TryGetValue(Data(b), out var s) ? s
+            : throw new InvalidOperationException($"weight buffer b{b.Id} was not stored");
+
+        private static Tensor Data(KernelBuffer b) => b.Root.Weight ?? throw new InvalidOperationException($"weight buffer b{b.Root.Id} has no data");
+    }
+
+    /// <summary>
+    /// Packs the weights of all targets into shards of at most <see cref="ShardBytes"/>. Each weight starts aligned to the
+    /// strictest target alignment and is padded to it, so the concatenation of the shards is the weight region with every
+    /// weight contiguous and aligned. A weight moves to a fresh shard rather than straddle two, unless it is larger than a shard.
+    /// </summary>
+    private static (List<ManifestShard>, List<ManifestWeight>) WriteWeights(List<TargetProgram> targets, WeightStore stored, string dir, IProgress<string>? progress)
     {
         var shards = new List<ManifestShard>();
         var weights = new List<ManifestWeight>();
-        var offsets = new Dictionary<int, long>();
         FileStream? file = null;
         IncrementalHash? hash = null;
         long pos = 0, before = 0;
@@ -164,22 +252,26 @@ public static class PackageWriter
 
         try
         {
-            foreach (var b in program.Buffers.Where(b => b.Kind == BufferKind.Weight && b.AliasOf is null))
+            foreach (var b in targets.SelectMany(t => t.Program.Buffers).Where(b => b.Kind == BufferKind.Weight && b.AliasOf is null))
             {
+                if (stored.Contains(b))
+                {
+                    continue;
+                }
                 var t = b.Weight ?? throw new InvalidOperationException($"weight buffer b{b.Id} has no data");
                 byte[] bytes = Lowerer.ToKernelType(t, b.DataType, $"b{b.Id}").ToBytes();
                 if (bytes.Length != b.ByteLength)
                 {
                     throw new InvalidOperationException($"weight buffer b{b.Id}: {bytes.Length} bytes of data for {b.ByteLength} bytes of storage");
                 }
-                long padded = PlanMemory.Align(bytes.Length);
+                long padded = PlanMemory.Align(bytes.Length, stored.Alignment);
                 if (file is null || (pos > 0 && pos + padded > ShardBytes))
                 {
                     Close();
                     Open();
                 }
-                offsets[b.Id] = before + pos;
-                weights.Add(new ManifestWeight(b.Id, shards.Count, pos, bytes.Length));
+                stored.Add(b, before + pos, bytes.Length);
+                weights.Add(new ManifestWeight(before + pos, shards.Count, pos, bytes.Length));
                 Put(bytes);
                 Put(new byte[padded - bytes.Length]);
             }
@@ -190,7 +282,7 @@ public static class PackageWriter
             file?.Dispose();
             hash?.Dispose();
         }
-        return (shards, weights, offsets);
+        return (shards, weights);
     }
 
     private static void Replace(string tmp, string dest)

@@ -1,5 +1,4 @@
 using System.Text;
-using WebDnn.Backends.Common;
 using WebDnn.Backends.Js.Kernels;
 using WebDnn.Core.Kernels;
 
@@ -14,13 +13,11 @@ public static class JsWriter
 {
     public const string ModuleFile = "kernels.js";
 
-    /// <summary>Writes DIR/kernels.js and returns the backend's manifest part.</summary>
-    public static JsBackendManifest Write(KernelProgram program, string dir)
+    /// <summary>The primitives <see cref="Emit"/> has a case for.</summary>
+    public static readonly IReadOnlySet<string> Primitives = new HashSet<string>(StringComparer.Ordinal)
     {
-        File.WriteAllText(Path.Combine(dir, ModuleFile), Generate(program));
-        var kernels = program.Kernels.Select(k => new ManifestKernel(k.Primitive, k.Inputs.Select(b => b.Id).ToList(), k.Outputs.Select(b => b.Id).ToList())).ToList();
-        return new JsBackendManifest(ModuleFile, kernels);
-    }
+        "elementwise", "copy", "gather", "gather_elements", "matmul", "conv", "conv_transpose", "pool", "reduce", "softmax", "norm", "resize",
+    };
 
     /// <summary>The source of kernels.js.</summary>
     public static string Generate(KernelProgram program)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Onnx;
 using WebDnn.Ops;

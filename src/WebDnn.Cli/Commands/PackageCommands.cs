@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WebDnn.Backends.Common;
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Tooling;
 using WebDnn.Tooling.Browser;
@@ -18,7 +19,7 @@ public static class PackageCommands
     {
         var model = new Argument<string>("model") { Description = "An ONNX model file (.onnx or .onnx.gz)" };
         var output = new Option<string>("--output", "-o") { Description = "The package folder to write", Required = true };
-        var backends = new Option<string>("--backends") { Description = "Backends to generate kernels for (available: js)", DefaultValueFactory = _ => "js" };
+        var backends = new Option<string>("--backends") { Description = $"Backends to generate kernels for (available: {string.Join(",", BackendRegistry.Names)}; default: all)", DefaultValueFactory = _ => string.Join(",", BackendRegistry.Names) };
         var shape = new Option<string[]>("--shape") { Description = "Fix a symbolic input shape: NAME=d0,d1,... (repeatable)" };
         var level = new Option<string>("--level", "-O") { Description = "Optimization pipeline: O0, O1 or O2", DefaultValueFactory = _ => "O2" };
         var weights = new Option<string>("--weights") { Description = "Weight encoding (fp32 only for now)", DefaultValueFactory = _ => "fp32" };
@@ -30,13 +31,14 @@ public static class PackageCommands
                 throw new UsageException($"--weights {r.GetValue(weights)}: only fp32 is implemented so far");
             }
             var list = ParseBackends(r.GetValue(backends)!);
-            var settings = new CompileSettings { Level = r.GetValue(level)!, Shapes = ModelFiles.ParseShapes(r.GetValue(shape)), Progress = io.Progress };
+            var settings = new CompileSettings { Level = r.GetValue(level)!, Shapes = ModelFiles.ParseShapes(r.GetValue(shape)), Progress = io.Progress, Backends = list };
             var compiled = ModelCompiler.Compile(r.GetValue(model)!, settings);
             string dir = r.GetValue(output)!;
-            var manifest = PackageWriter.Write(compiled.Program!, compiled.Plan!, dir, list, io.Progress);
+            var manifest = PackageWriter.Write(compiled.Program!, dir, list, io.Progress);
             RuntimeAssets.CopyRuntimeTo(dir);
-            io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {dir}: {compiled.Program!.Kernels.Count} kernels, {manifest.Shards.Count} weight shard(s) ({manifest.Shards.Sum(s => s.ByteLength) / 1048576.0:0.0} MiB), activation arena {compiled.Plan!.ArenaBytes / 1048576.0:0.0} MiB, backends: {string.Join(",", list)}"));
+            var ci = CultureInfo.InvariantCulture;
+            io.Out.WriteLine(string.Create(ci, $"wrote {dir}: {manifest.Shards.Count} weight shard(s) ({manifest.Shards.Sum(s => s.ByteLength) / 1048576.0:0.0} MiB); ") +
+                string.Join("; ", manifest.Backends.Select(kv => string.Create(ci, $"{kv.Key}: {kv.Value.Kernels.Count} kernels, arena {kv.Value.ArenaBytes / 1048576.0:0.0} MiB"))));
             io.Out.WriteLine($"try it: webdnn run {dir} --backend {list[0]}   or   webdnn serve {dir}");
             return ExitCodes.Success;
         });

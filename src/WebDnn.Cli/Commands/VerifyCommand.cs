@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Tooling;
 

@@ -20,6 +20,18 @@ public abstract record Kernel
     /// <summary>Multiply-adds x2 (for inspect/bench reporting).</summary>
     public virtual long Flops => 0;
 
+    /// <summary>The algorithm the kernel-level stage chose for this kernel (<see cref="KernelAlgorithms"/>); backends emit it.</summary>
+    public string Algorithm { get; init; } = KernelAlgorithms.Direct;
+
+    /// <summary>
+    /// Layout of the kernel's 4-d activations (spatial primitives: input 0, the output and the epilogue operands). Chosen
+    /// by the kernel-level stage; a buffer's <see cref="KernelBuffer.Shape"/> is its physical shape in this layout.
+    /// </summary>
+    public ActivationLayout Layout { get; init; } = ActivationLayout.Nchw;
+
+    /// <summary>Set when the kernel-level stage stored the weight (input 1) in a packed form; names the form.</summary>
+    public string? WeightLayout { get; init; }
+
     public KernelBuffer Output => Outputs[0];
 }
 

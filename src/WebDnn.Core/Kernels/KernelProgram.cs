@@ -22,4 +22,47 @@ public sealed class KernelProgram
     }
 
     public long TotalFlops => Kernels.Sum(k => k.Flops);
+
+    /// <summary>
+    /// A copy whose buffers and kernel list can be changed without touching this program (per-target kernel stages).
+    /// Weight data is shared, not copied: a stage that repacks a weight gives the buffer a new tensor.
+    /// </summary>
+    public KernelProgram Clone() => Copy(compact: false);
+
+    /// <summary>A copy without the buffers no kernel, input or output uses (ids renumbered densely, order kept).</summary>
+    public KernelProgram Compact() => Copy(compact: true);
+
+    private KernelProgram Copy(bool compact)
+    {
+        var used = new HashSet<KernelBuffer>();
+        void Use(KernelBuffer b)
+        {
+            for (var x = b; x is not null && used.Add(x); x = x.AliasOf)
+            {
+            }
+        }
+        foreach (var b in Kernels.SelectMany(k => k.Inputs.Concat(k.Outputs)).Concat(Inputs.Concat(Outputs).Select(io => io.KernelBuffer)))
+        {
+            Use(b);
+        }
+        var copy = new KernelProgram();
+        var map = new Dictionary<KernelBuffer, KernelBuffer>();
+        foreach (var b in Buffers.Where(b => !compact || used.Contains(b)))
+        {
+            map[b] = copy.NewBuffer(b.DataType, b.Shape, b.Kind);
+            map[b].Weight = b.Weight;
+        }
+        foreach (var (b, c) in map.Where(kv => kv.Key.AliasOf is not null))
+        {
+            c.AliasOf = map[b.AliasOf!];
+        }
+        KernelBuffer Map(KernelBuffer b) => map[b];
+        foreach (var k in Kernels)
+        {
+            copy.Kernels.Add(k with { Inputs = [.. k.Inputs.Select(Map)], Outputs = [.. k.Outputs.Select(Map)] });
+        }
+        copy.Inputs.AddRange(Inputs.Select(io => io with { KernelBuffer = Map(io.KernelBuffer) }));
+        copy.Outputs.AddRange(Outputs.Select(io => io with { KernelBuffer = Map(io.KernelBuffer) }));
+        return copy;
+    }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using WebDnn.Backends.Common;
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Lowering;
 using WebDnn.Onnx;
@@ -307,7 +308,7 @@ public static class BenchRunner
     {
         var program = Lowerer.Lower(g);
         var plan = PlanMemory.Run(program);
-        PackageWriter.Write(program, plan, dir, backends, progress);
+        PackageWriter.Write(program, dir, backends, progress);
         return Task.CompletedTask;
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using WebDnn.Backends.Common;
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
 using WebDnn.Lowering;
@@ -120,25 +121,24 @@ public static class BrowserNodeTests
             shapes[formal[i].Name] = inputs[i].Shape.Select(d => (long)d).ToArray();
         }
         KernelProgram program;
-        MemoryPlan plan;
         var frozen = new List<string>();
         try
         {
             var compiled = ModelCompiler.Compile(c.ModelPath, new CompileSettings { Shapes = shapes });
-            (program, plan) = (compiled.Program!, compiled.Plan!);
+            program = compiled.Program!;
         }
         catch (UnsupportedModelException e) when (NeedsConstants(e.Message))
         {
             // The compiler bakes shapes in, so parameter inputs (axes, pads, scales, starts/ends, repeats…) must be
             // constants. Such a case is compiled again with those inputs frozen from its test data (see CompileFrozen).
-            (program, plan) = CompileFrozen(c.ModelPath, feeds, shapes, frozen);
+            program = CompileFrozen(c.ModelPath, feeds, shapes, frozen);
             if (frozen.Count == 0)
             {
                 throw;
             }
         }
         string dir = Path.Combine(root, c.Name);
-        var manifest = PackageWriter.Write(program, plan, dir, [backend]);
+        var manifest = PackageWriter.Write(program, dir, [backend]);
         var fed = new List<KeyValuePair<string, Tensor>>();
         foreach (var io in manifest.Inputs)
         {
@@ -163,7 +163,7 @@ public static class BrowserNodeTests
     /// the first (data) input of a node (ReduceSum's axes, Slice's starts/ends, Resize's scales, Pad's pads), or an integer
     /// scalar (a window or range size). Data inputs stay runtime inputs. <paramref name="frozen"/> receives the frozen names (empty: nothing to freeze).
     /// </summary>
-    private static (KernelProgram, MemoryPlan) CompileFrozen(string modelPath, Dictionary<string, Tensor> feeds, Dictionary<string, long[]> shapes, List<string> frozen)
+    private static KernelProgram CompileFrozen(string modelPath, Dictionary<string, Tensor> feeds, Dictionary<string, long[]> shapes, List<string> frozen)
     {
         var g = ModelCompiler.Import(modelPath);
         foreach (var v in g.Inputs.ToList())
@@ -186,11 +186,10 @@ public static class BrowserNodeTests
         }
         if (frozen.Count == 0)
         {
-            return default;
+            return null!;
         }
         ModelCompiler.Optimize(g, new CompileSettings { Shapes = shapes }, []);
-        var program = Lowerer.Lower(g);
-        return (program, PlanMemory.Run(program));
+        return Lowerer.Lower(g);
     }
 
     private static NodeCaseResult Check(Prepared p, IReadOnlyDictionary<string, Tensor> outputs)

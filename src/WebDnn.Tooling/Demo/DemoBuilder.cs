@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using WebDnn.Backends.Common;
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Tooling.Bench;
 using WebDnn.Tooling.Models;
@@ -163,7 +164,7 @@ public static class DemoBuilder
                 var compiled = ModelCompiler.Compile(onnx, new CompileSettings { Progress = Prefixed(progress, $"demo: {model.Name}: ") });
                 cancellation.ThrowIfCancellationRequested();
                 // NOTE: one line per weight shard is too much next to eight models; the shards are summed up instead.
-                var written = PackageWriter.Write(compiled.Program!, compiled.Plan!, dir, backends, Prefixed(progress, $"demo: {model.Name}: ", skip: "wrote weights-"));
+                var written = PackageWriter.Write(compiled.Program!, dir, backends, Prefixed(progress, $"demo: {model.Name}: ", skip: "wrote weights-"));
                 progress?.Report($"demo: {model.Name}: {written.Shards.Count} weight shard(s), {written.WeightBytes / 1048576.0:0.0} MiB");
                 return written;
             }, cancellation).ConfigureAwait(false);
@@ -179,15 +180,7 @@ public static class DemoBuilder
         }
     }
 
-    private static List<string> BackendsOf(ModelManifest m)
-    {
-        var list = new List<string>();
-        if (m.Backends.Js is not null)
-        {
-            list.Add("js");
-        }
-        return list;
-    }
+    private static List<string> BackendsOf(ModelManifest m) => [.. m.Backends.Keys];
 
     /// <summary>
     /// Identifies what a package was built from: the model file (path, size, time), the backends and the compiler

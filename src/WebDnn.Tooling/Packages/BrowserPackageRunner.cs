@@ -1,5 +1,6 @@
 using System.Text.Json;
 using WebDnn.Backends.Common;
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Tooling.Browser;
 
@@ -133,7 +134,7 @@ public static class BrowserPackageRunner
         string dir = Path.Combine(Path.GetTempPath(), "webdnn-run-" + Guid.NewGuid().ToString("N")[..12]);
         try
         {
-            PackageWriter.Write(compiled.Program!, compiled.Plan!, dir, [backend], progress);
+            PackageWriter.Write(compiled.Program!, dir, [backend], progress);
             return await RunAsync(dir, inputs, backend, runs, progress, ct).ConfigureAwait(false);
         }
         finally

@@ -31,7 +31,7 @@ public sealed class JsBackendTests : IDisposable
     private string Check(ProgramBuilder pb)
     {
         string pkg = Path.Combine(_dir, "pkg");
-        PackageWriter.Write(pb.Program, PlanMemory.Run(pb.Program), pkg, ["js"]);
+        PackageWriter.Write(pb.Program, pkg, ["js"]);
         var result = NodeRunner.Run(pkg, pb.RawInputs());
         Assert.True(result.Ok, result.Error);
         var expected = KernelReference.Run(pb.Program, pb.InputValues);

@@ -28,7 +28,9 @@ public static class NodeRunner
         import { readFileSync, writeFileSync } from 'node:fs';
         import { pathToFileURL } from 'node:url';
         const [runtime, pkg, reqPath, outPath] = process.argv.slice(2);
-        const { load } = await import(pathToFileURL(runtime).href);
+        const webdnn = await import(pathToFileURL(runtime).href);
+        const { load } = webdnn;
+        /*SETUP*/
         const req = JSON.parse(readFileSync(reqPath, 'utf8'));
         const ctors = { f32: Float32Array, i32: Int32Array, i64: BigInt64Array, bool: Uint8Array, u8: Uint8Array, f64: Float64Array };
         const enc = (t) => ({ dtype: t.dtype, shape: t.shape, b64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') });
@@ -52,14 +54,19 @@ public static class NodeRunner
         writeFileSync(outPath, JSON.stringify(result));
         """;
 
-    public static NodeResult Run(string packageDir, IReadOnlyDictionary<string, RawTensor> inputs, string[]? backendOrder = null)
+    /// <summary>Loads <paramref name="packageDir"/> with <paramref name="backendOrder"/> (default order when null) and runs it on <paramref name="inputs"/>.</summary>
+    /// <param name="packageDir">The package folder.</param>
+    /// <param name="inputs">Inputs by name.</param>
+    /// <param name="backendOrder">load()'s backendOrder.</param>
+    /// <param name="setup">JavaScript run after the runtime is imported (as <c>webdnn</c>), e.g. to register a test backend.</param>
+    public static NodeResult Run(string packageDir, IReadOnlyDictionary<string, RawTensor> inputs, string[]? backendOrder = null, string? setup = null)
     {
         string work = Path.Combine(Path.GetTempPath(), "webdnn-node-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
         try
         {
             string runtime = RuntimeAssets.CopyRuntimeTo(work);
-            File.WriteAllText(Path.Combine(work, "driver.mjs"), Driver);
+            File.WriteAllText(Path.Combine(work, "driver.mjs"), Driver.Replace("/*SETUP*/", setup ?? "", StringComparison.Ordinal));
             var req = new JsonObject
             {
                 ["backendOrder"] = backendOrder is null ? null : new JsonArray(backendOrder.Select(b => (JsonNode)b).ToArray()),

@@ -22,13 +22,15 @@ public sealed class PackageTests : IDisposable
         }
     }
 
-    /// <summary>y = x * w + w (w[4]); z = w viewed as [2, 2] (an alias of a weight); plus unused weights that fill shards.</summary>
+    /// <summary>y = x * w + w (w[4]); z = w viewed as [2, 2] (an alias of a weight); plus weights that fill shards, summed into scratch.</summary>
     private static ProgramBuilder Model(string inputName = "x")
     {
         var pb = new ProgramBuilder();
         var x = pb.Input(inputName, F, [4]);
-        pb.Weight(F, [(int)(PackageWriter.ShardBytes / 4) + 100]);
-        pb.Weight(F, [700_000]);
+        foreach (var filler in new[] { pb.Weight(F, [(int)(PackageWriter.ShardBytes / 4) + 100]), pb.Weight(F, [700_000]) })
+        {
+            pb.Add(new ReduceKernel(ReduceKind.Sum, [0], false) { Inputs = [filler], Outputs = [pb.Act(F, 1)] });
+        }
         var w = pb.Weight(F, [4]);
         var y = pb.Act(F, 4);
         var e = Expr.Bin(BinaryOp.Add, Expr.Bin(BinaryOp.Mul, Expr.In(0, F), Expr.In(1, F)), Expr.In(1, F));
@@ -49,10 +51,15 @@ public sealed class PackageTests : IDisposable
         var mid = Enumerable.Range(0, 3).Select(_ => pb.Weight(F, [400_000])).ToList();
         var o = pb.Act(F, 2);
         pb.Add(new ElementwiseKernel(Expr.In(0, F)) { Inputs = [x], Outputs = [o] });
+        foreach (var w in mid.Prepend(big))
+        {
+            // Only weights a kernel reads are stored.
+            pb.Add(new ReduceKernel(ReduceKind.Sum, [0], false) { Inputs = [w], Outputs = [pb.Act(F, 1)] });
+        }
         pb.Output("y", o);
         var messages = new List<string>();
         string pkg = Path.Combine(_dir, "p");
-        var m = PackageWriter.Write(pb.Program, PlanMemory.Run(pb.Program), pkg, ["js"], new SyncProgress(messages.Add));
+        var m = PackageWriter.Write(pb.Program, pkg, ["js"], new SyncProgress(messages.Add));
 
         Assert.All(m.Shards, s => Assert.True(s.ByteLength <= PackageWriter.ShardBytes));
         foreach (var s in m.Shards)
@@ -64,9 +71,11 @@ public sealed class PackageTests : IDisposable
         }
         Assert.Equal(m.Shards.Sum(s => s.ByteLength), m.WeightBytes);
         // The big weight starts a shard and continues into the next; each 1.6 MB weight sits inside one shard.
-        var bigW = m.Weights.Single(w => w.BufferId == big.Id);
+        var js = m.Backends["js"];
+        Assert.Equal(4, m.Weights.Count);
+        var bigW = m.Weights.Single(w => w.Offset == js.Buffers[big.Id].Offset);
         Assert.Equal(0, bigW.ShardOffset);
-        foreach (var w in m.Weights.Where(w => w.BufferId != big.Id))
+        foreach (var w in m.Weights.Where(w => w != bigW))
         {
             Assert.True(w.ShardOffset + w.ByteLength <= m.Shards[w.Shard].ByteLength);
             Assert.Equal(0, w.ShardOffset % PlanMemory.Alignment);
@@ -75,7 +84,7 @@ public sealed class PackageTests : IDisposable
         var region = m.Shards.SelectMany(s => File.ReadAllBytes(Path.Combine(pkg, s.File))).ToArray();
         foreach (var b in pb.Program.Buffers.Where(b => b.Kind == BufferKind.Weight))
         {
-            long off = m.Buffers[b.Id].Offset;
+            long off = js.Buffers[b.Id].Offset;
             Assert.Equal(b.Weight!.ToBytes(), region.AsSpan((int)off, (int)b.ByteLength).ToArray());
         }
         Assert.Equal(JsonSerializer.Serialize(m, ManifestJsonContext.Default.ModelManifest),
@@ -87,18 +96,17 @@ public sealed class PackageTests : IDisposable
     public void Refuses_to_overwrite_a_folder_that_is_not_a_package_and_replaces_an_old_package()
     {
         var pb = Model();
-        var plan = PlanMemory.Run(pb.Program);
         string other = Path.Combine(_dir, "docs");
         Directory.CreateDirectory(other);
         File.WriteAllText(Path.Combine(other, "keep.txt"), "mine");
-        Assert.Throws<UsageException>(() => PackageWriter.Write(pb.Program, plan, other, ["js"]));
+        Assert.Throws<UsageException>(() => PackageWriter.Write(pb.Program, other, ["js"]));
         Assert.True(File.Exists(Path.Combine(other, "keep.txt")));
-        Assert.Throws<UsageException>(() => PackageWriter.Write(pb.Program, plan, Path.Combine(_dir, "x"), ["webgpu"]));
+        Assert.Throws<UsageException>(() => PackageWriter.Write(pb.Program, Path.Combine(_dir, "x"), ["webgpu"]));
 
         string pkg = Path.Combine(_dir, "pkg");
-        PackageWriter.Write(pb.Program, plan, pkg, ["js"]);
+        PackageWriter.Write(pb.Program, pkg, ["js"]);
         File.WriteAllText(Path.Combine(pkg, "stale.bin"), "old");
-        PackageWriter.Write(pb.Program, plan, pkg, ["js"]);
+        PackageWriter.Write(pb.Program, pkg, ["js"]);
         Assert.False(File.Exists(Path.Combine(pkg, "stale.bin")));
         Assert.Equal(["docs", "pkg"], Directory.EnumerateDirectories(_dir).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray());
     }
@@ -108,7 +116,7 @@ public sealed class PackageTests : IDisposable
     {
         var pb = Model();
         string pkg = Path.Combine(_dir, "pkg");
-        var m = PackageWriter.Write(pb.Program, PlanMemory.Run(pb.Program), pkg, ["js"]);
+        var m = PackageWriter.Write(pb.Program, pkg, ["js"]);
         var ok = NodeRunner.Run(pkg, pb.RawInputs());
         Assert.True(ok.Ok, ok.Error);
         Assert.Equal("js", ok.Backend);
@@ -129,11 +137,25 @@ public sealed class PackageTests : IDisposable
     }
 
     [Fact]
+    public void Runtime_refuses_an_edited_kernel_file()
+    {
+        var pb = Model();
+        string pkg = Path.Combine(_dir, "pkg");
+        var m = PackageWriter.Write(pb.Program, pkg, ["js"]);
+        Assert.Equal([JsWriter.ModuleFile], m.Backends["js"].Files.Select(f => f.File));
+        string js = Path.Combine(pkg, JsWriter.ModuleFile);
+        File.WriteAllText(js, File.ReadAllText(js).Replace("export function createKernels() {", "export function createKernels() { globalThis.edited = 1;", StringComparison.Ordinal));
+        var r = NodeRunner.Run(pkg, pb.RawInputs());
+        Assert.False(r.Ok);
+        Assert.Contains($"kernel file {JsWriter.ModuleFile} is corrupted", r.Error);
+    }
+
+    [Fact]
     public void Runtime_rejects_wrong_inputs_with_what_was_expected()
     {
         var pb = Model();
         string pkg = Path.Combine(_dir, "pkg");
-        PackageWriter.Write(pb.Program, PlanMemory.Run(pb.Program), pkg, ["js"]);
+        PackageWriter.Write(pb.Program, pkg, ["js"]);
         var good = pb.RawInputs()["x"];
 
         var shape = NodeRunner.Run(pkg, new Dictionary<string, RawTensor> { ["x"] = good with { Shape = [2, 2] } });
@@ -157,7 +179,7 @@ public sealed class PackageTests : IDisposable
     {
         var pb = Model();
         string pkg = Path.Combine(_dir, "pkg");
-        PackageWriter.Write(pb.Program, PlanMemory.Run(pb.Program), pkg, ["js"]);
+        PackageWriter.Write(pb.Program, pkg, ["js"]);
         var r = NodeRunner.Run(pkg, pb.RawInputs(), ["webgpu", "nonsense", "js"]);
         Assert.True(r.Ok, r.Error);
         Assert.Equal("js", r.Backend);
@@ -177,7 +199,7 @@ public sealed class PackageTests : IDisposable
         {
             pb.Program.Kernels[i] = pb.Program.Kernels[i] with { Origin = Evil };
         }
-        PackageWriter.Write(pb.Program, PlanMemory.Run(pb.Program), pkg, ["js"]);
+        PackageWriter.Write(pb.Program, pkg, ["js"]);
         string js = File.ReadAllText(Path.Combine(pkg, JsWriter.ModuleFile));
         Assert.DoesNotContain("pwned", js);
         var r = NodeRunner.Run(pkg, new Dictionary<string, RawTensor> { [Evil] = pb.RawInputs()[Evil] });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using WebDnn.Backends.Common;
+using WebDnn.Compiler;
 using WebDnn.Tooling;
 using WebDnn.Tooling.Models;
 using WebDnn.Tooling.Oracle;
@@ -88,7 +89,7 @@ public sealed class ModelBrowserTests(BrowserModelFixture browser, ITestOutputHe
             try
             {
                 compiled = ModelCompiler.Compile(path, new CompileSettings { Shapes = shapes });
-                var manifest = PackageWriter.Write(compiled.Program!, compiled.Plan!, dir, ["js"]);
+                var manifest = PackageWriter.Write(compiled.Program!, dir, ["js"]);
                 compileSeconds = sw.Elapsed.TotalSeconds;
                 output.WriteLine($"{name}: compiled in {compileSeconds:0.0} s ({compiled.Program!.Kernels.Count} kernels, {manifest.WeightBytes / 1e6:0.0} MB of weights)");
             }

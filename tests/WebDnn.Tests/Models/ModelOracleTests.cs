@@ -1,4 +1,5 @@
 using System.Globalization;
+using WebDnn.Compiler;
 using WebDnn.Core;
 using WebDnn.Core.Verification;
 using WebDnn.Lowering;

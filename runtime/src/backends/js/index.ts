@@ -1,13 +1,14 @@
 // The js backend: one ArrayBuffer arena laid out by the compiler's memory plan, the weight region as a second
 // buffer, a typed-array view per buffer id, and the generated kernels.js run in order.
 
-import type { Backend, BackendSession, LoadedPackage } from '../../backend.js';
+import { registerBackend, type Backend, type BackendSession, type LoadedPackage } from '../../backend.js';
 import type { ManifestBuffer } from '../../manifest.generated.js';
-import { importModule } from '../../resource.js';
 import type { KernelArray } from '../../tensor.js';
 import { elementCount } from '../../tensor.js';
 
 type KernelFn = (bufs: KernelArray[]) => void;
+
+const MODULE = 'kernels.js';
 
 function view(region: ArrayBuffer, b: ManifestBuffer): KernelArray {
   const n = elementCount(b.shape);
@@ -24,25 +25,24 @@ function view(region: ArrayBuffer, b: ManifestBuffer): KernelArray {
 
 export const jsBackend: Backend = {
   name: 'js',
+  priority: 100,
   unavailableReason: () => Promise.resolve(null),
   async create(pkg: LoadedPackage): Promise<BackendSession> {
-    const { manifest } = pkg;
-    const js = manifest.backends.js;
-    if (!js) throw new Error('the package has no js kernels');
-    const arena = new ArrayBuffer(manifest.arenaBytes);
+    const { entry } = pkg;
+    const arena = new ArrayBuffer(entry.arenaBytes);
     const weights = pkg.weights.buffer.slice(pkg.weights.byteOffset, pkg.weights.byteOffset + pkg.weights.byteLength) as ArrayBuffer;
-    const bufs = manifest.buffers.map((b, i) => {
+    const bufs = entry.buffers.map((b, i) => {
       if (b.id !== i) throw new Error(`webdnn: invalid manifest: buffer at index ${i} has id ${b.id}`);
       return view(b.region === 'weights' ? weights : arena, b);
     });
-    const mod = (await importModule(pkg.base, js.module)) as { createKernels?: () => KernelFn[] };
-    if (typeof mod.createKernels !== 'function') throw new Error(`${js.module} does not export createKernels()`);
+    const mod = (await pkg.importModule(MODULE)) as { createKernels?: () => KernelFn[] };
+    if (typeof mod.createKernels !== 'function') throw new Error(`${MODULE} does not export createKernels()`);
     const kernels = mod.createKernels();
-    if (kernels.length !== js.kernels.length) {
-      throw new Error(`${js.module} has ${kernels.length} kernels, the manifest lists ${js.kernels.length}`);
+    if (kernels.length !== entry.kernels.length) {
+      throw new Error(`${MODULE} has ${kernels.length} kernels, the manifest lists ${entry.kernels.length}`);
     }
-    const inputs = manifest.inputs.map((t) => bufs[t.bufferId]);
-    const outputs = manifest.outputs.map((t) => bufs[t.bufferId]);
+    const inputs = entry.inputs.map((id) => bufs[id]);
+    const outputs = entry.outputs.map((id) => bufs[id]);
     return {
       run(values: KernelArray[]): Promise<KernelArray[]> {
         values.forEach((v, i) => inputs[i].set(v));
@@ -55,3 +55,5 @@ export const jsBackend: Backend = {
     };
   },
 };
+
+registerBackend(jsBackend);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using WebDnn.Backends.Common;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
 using WebDnn.Lowering;
@@ -6,7 +7,7 @@ using WebDnn.Onnx;
 using WebDnn.Ops;
 using WebDnn.Passes;
 
-namespace WebDnn.Tooling;
+namespace WebDnn.Compiler;
 
 /// <summary>Node count and time after one pipeline step (for inspect and compile progress).</summary>
 public sealed record PassReport(string Name, int Nodes, double Milliseconds);
@@ -26,9 +27,15 @@ public sealed record CompileSettings
 
     /// <summary>Stop after the graph passes (no lowering); inspect uses this when lowering fails.</summary>
     public bool Lower { get; init; } = true;
+
+    /// <summary>The backends the package is for (null: every registered one); the graph passes obey their strictest limits.</summary>
+    public IReadOnlyList<string>? Backends { get; init; }
+
+    /// <summary>Called after every graph pass and every kernel-level pass (inspect --dump-after).</summary>
+    public Action<string, Graph>? AfterPass { get; init; }
 }
 
-/// <summary>The result of compiling one model: the optimized graph, the lowered program and its memory plan.</summary>
+/// <summary>The result of compiling one model: the optimized graph and the lowered program (specialised per backend by <see cref="PackageWriter"/>).</summary>
 public sealed class CompiledModel
 {
     public required string SourcePath { get; init; }
@@ -42,11 +49,12 @@ public sealed class CompiledModel
     public required List<PassReport> Passes { get; init; }
 
     public KernelProgram? Program { get; set; }
-
-    public MemoryPlan? Plan { get; set; }
 }
 
-/// <summary>The compiler driver: import → supported-op check → pass pipeline → lowering → memory planning.</summary>
+/// <summary>
+/// The compiler driver: import → supported-op check → pass pipeline → lowering. The kernel-level stage and memory
+/// planning run per backend in <see cref="PackageWriter"/> (<see cref="PackageWriter.Specialise"/>).
+/// </summary>
 public static class ModelCompiler
 {
     /// <summary>Imports and checks that every operator is implemented (exit code 4 listing all of them otherwise).</summary>
@@ -79,16 +87,13 @@ public static class ModelCompiler
         settings.Progress?.Report("lowering to primitive kernels");
         result.Program = Lowerer.Lower(g);
         result.Passes.Add(new PassReport("lower", result.Program.Kernels.Count, sw.Elapsed.TotalMilliseconds));
-        sw.Restart();
-        result.Plan = PlanMemory.Run(result.Program);
-        result.Passes.Add(new PassReport("plan-memory", result.Program.Kernels.Count, sw.Elapsed.TotalMilliseconds));
         return result;
     }
 
     /// <summary>Runs the named pass pipeline in place, appending a report per pass.</summary>
     public static void Optimize(Graph g, CompileSettings settings, List<PassReport> reports)
     {
-        var ctx = new PassContext { Verify = settings.Verify, Progress = settings.Progress };
+        var ctx = new PassContext { Verify = settings.Verify, Progress = settings.Progress, Target = BackendRegistry.TargetFor(settings.Backends), AfterPass = settings.AfterPass };
         foreach (var kv in settings.Shapes)
         {
             ctx.InputShapes[kv.Key] = kv.Value;
