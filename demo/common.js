@@ -29,10 +29,10 @@ export function clearErrors() {
 
 let runtimePromise = null;
 
-/** The webdnn.js runtime module, which `webdnn demo` copies next to the pages. */
+/** The webdnn.mjs runtime module, which `webdnn demo` copies next to the pages. */
 export function runtime() {
-  runtimePromise ??= import('./webdnn.js').catch((e) => {
-    throw new Error(`cannot load the WebDNN runtime (webdnn.js): ${e.message}. This folder is prepared by \`webdnn demo\`, which copies it here.`);
+  runtimePromise ??= import('./webdnn.mjs').catch((e) => {
+    throw new Error(`cannot load the WebDNN runtime (webdnn.mjs): ${e.message}. This folder is prepared by \`webdnn demo\`, which copies it here.`);
   });
   return runtimePromise;
 }

@@ -25,7 +25,7 @@ public static class BenchAssets
             : throw new DirectoryNotFoundException("cannot find the bench assets (bench/page/bench.js); set WEBDNN_BENCH_ASSETS");
     });
 
-    /// <summary>Our runtime module: $WEBDNN_RUNTIME, runtime/webdnn.js next to the tool, or the checkout's runtime/dist/webdnn.js; null when not built.</summary>
+    /// <summary>Our runtime module: $WEBDNN_RUNTIME, runtime/webdnn.mjs next to the tool, or the checkout's runtime/dist/webdnn.mjs; null when not built.</summary>
     public static string? RuntimeScript()
     {
         if (Environment.GetEnvironmentVariable("WEBDNN_RUNTIME") is { Length: > 0 } env)
@@ -34,8 +34,8 @@ public static class BenchAssets
         }
         foreach (var candidate in new[]
         {
-            Path.Combine(AppContext.BaseDirectory, "runtime", "webdnn.js"),
-            Path.Combine(AppContext.BaseDirectory, "runtime", "dist", "webdnn.js"),
+            Path.Combine(AppContext.BaseDirectory, "runtime", "webdnn.mjs"),
+            Path.Combine(AppContext.BaseDirectory, "runtime", "dist", "webdnn.mjs"),
         })
         {
             if (File.Exists(candidate))
@@ -43,7 +43,7 @@ public static class BenchAssets
                 return candidate;
             }
         }
-        return FindUp(Path.Combine("runtime", "dist", "webdnn.js"));
+        return FindUp(Path.Combine("runtime", "dist", "webdnn.mjs"));
     }
 
     private static string? FindUp(string relative)

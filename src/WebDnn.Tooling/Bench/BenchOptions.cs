@@ -31,7 +31,7 @@ public sealed record BenchOptions(string ModelPath)
     /// <summary>Builds our package; null: the built-in pipeline (passes → lowering → memory plan → package writer).</summary>
     public CompileOurs? Compile { get; init; }
 
-    /// <summary>Our runtime module (runtime/dist/webdnn.js); null: looked up next to the tool and in the source tree.</summary>
+    /// <summary>Our runtime module (runtime/dist/webdnn.mjs); null: looked up next to the tool and in the source tree.</summary>
     public string? RuntimeScript { get; init; }
 
     /// <summary>Whole-run time limit.</summary>

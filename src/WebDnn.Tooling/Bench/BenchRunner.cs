@@ -272,7 +272,7 @@ public static class BenchRunner
         }
         if (runtime is null)
         {
-            All("pending: runtime/dist/webdnn.js is not built");
+            All("pending: runtime/dist/webdnn.mjs is not built");
             return;
         }
         if (optimized is null)

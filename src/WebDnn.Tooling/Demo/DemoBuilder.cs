@@ -32,12 +32,12 @@ public sealed record DemoOptions
 }
 
 /// <summary>What a build produced.</summary>
-/// <param name="Folder">The folder to serve (pages, webdnn.js, models.json, models/).</param>
+/// <param name="Folder">The folder to serve (pages, webdnn.mjs, models.json, models/).</param>
 /// <param name="Index">The contents of models.json.</param>
 public sealed record DemoBuildResult(string Folder, DemoIndex Index);
 
 /// <summary>
-/// Prepares the folder that <c>webdnn demo</c> serves: the static pages of demo/, the runtime (webdnn.js), one model
+/// Prepares the folder that <c>webdnn demo</c> serves: the static pages of demo/, the runtime (webdnn.mjs), one model
 /// package per demo model under models/NAME/, and models.json listing them. Packages are compiled only when their
 /// source model, the compiler build or the backend list changed since the last build (a stamp file in each package).
 /// A model that cannot be fetched or compiled does not stop the build: models.json carries its error and the pages
@@ -63,14 +63,14 @@ public static class DemoBuilder
         string assets = options.AssetsDir ?? FindAssets();
         string runtime = options.RuntimeScript ?? BenchAssets.RuntimeScript()
             ?? throw new WebDnnException(ExitCodes.Internal,
-                "the runtime (runtime/dist/webdnn.js) is not built; `dotnet build` builds it (needs Node.js >= 20), or set WEBDNN_RUNTIME to a built webdnn.js");
+                "the runtime (runtime/dist/webdnn.mjs) is not built; `dotnet build` builds it (needs Node.js >= 20), or set WEBDNN_RUNTIME to a built webdnn.mjs");
         var zoo = options.Zoo ?? ModelZoo.Default;
         string folder = Path.GetFullPath(outDir);
         Directory.CreateDirectory(folder);
 
         progress?.Report($"demo: copying the pages from {assets} and the runtime to {folder}");
         CopyAssets(assets, folder);
-        File.Copy(runtime, Path.Combine(folder, "webdnn.js"), overwrite: true);
+        File.Copy(runtime, Path.Combine(folder, "webdnn.mjs"), overwrite: true);
 
         var entries = new List<DemoIndexEntry>();
         foreach (var model in models)
@@ -78,7 +78,7 @@ public static class DemoBuilder
             cancellation.ThrowIfCancellationRequested();
             entries.Add(await BuildModelAsync(model, zoo, folder, backends, options.Force, progress, cancellation).ConfigureAwait(false));
         }
-        var index = new DemoIndex(DemoIndex.CurrentVersion, "webdnn.js", entries);
+        var index = new DemoIndex(DemoIndex.CurrentVersion, "webdnn.mjs", entries);
         await File.WriteAllTextAsync(Path.Combine(folder, "models.json"), JsonSerializer.Serialize(index, DemoJsonContext.Default.DemoIndex), cancellation)
             .ConfigureAwait(false);
         int failed = entries.Count(e => e.Error is not null);
@@ -123,7 +123,7 @@ public static class DemoBuilder
         {
             string rel = Path.GetRelativePath(root, file);
             if (rel.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')) || rel.StartsWith("models" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                || rel is "models.json" or "webdnn.js")
+                || rel is "models.json" or "webdnn.mjs")
             {
                 continue;
             }

@@ -25,7 +25,7 @@ public sealed record BatchResult(string Id, IReadOnlyDictionary<string, Tensor>?
 
 /// <summary>
 /// Runs many packages in one headless Chromium page: one <see cref="StaticServer"/> serves a root folder that holds
-/// every package (plus webdnn.js), and each batch is one <c>page.evaluate</c> loop of load → run → dispose, so the
+/// every package (plus webdnn.mjs), and each batch is one <c>page.evaluate</c> loop of load → run → dispose, so the
 /// browser start and the page set-up are paid once. Used by the browser tests (ONNX node tests, models).
 /// A batch that hangs or crashes the page is re-run item by item on a fresh page, so one bad package costs only itself.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed class BrowserBatchRunner : IAsyncDisposable
 {
     private const string BatchScript = """
         async ({ backend, items }) => {
-          const { load } = await import('/webdnn.js');
+          const { load } = await import('/webdnn.mjs');
           const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u64: BigUint64Array,
                           u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array };
           const b64 = (data) => {
@@ -91,12 +91,12 @@ public sealed class BrowserBatchRunner : IAsyncDisposable
     /// <summary>The folder served at "/".</summary>
     public required string Root { get; init; }
 
-    /// <summary>Serves <paramref name="root"/> (plus /webdnn.js) and launches headless Chromium.</summary>
+    /// <summary>Serves <paramref name="root"/> (plus /webdnn.mjs) and launches headless Chromium.</summary>
     public static async Task<BrowserBatchRunner> StartAsync(string root, IProgress<string>? progress = null, CancellationToken ct = default)
     {
         Directory.CreateDirectory(root);
         var server = new StaticServer(root);
-        server.AddFile("/webdnn.js", Encoding.UTF8.GetBytes(RuntimeAssets.RuntimeText()), "text/javascript");
+        server.AddFile("/webdnn.mjs", Encoding.UTF8.GetBytes(RuntimeAssets.RuntimeText()), "text/javascript");
         server.AddFile("/__batch.html", "<!doctype html><meta charset=utf-8><title>webdnn batch</title>"u8.ToArray(), "text/html");
         try
         {

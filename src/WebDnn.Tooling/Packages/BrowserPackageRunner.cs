@@ -23,7 +23,7 @@ public sealed record PackageRunResult(Dictionary<string, Tensor> Outputs, double
 }
 
 /// <summary>
-/// Runs a compiled package through webdnn.js in headless Chromium (served from http://127.0.0.1 with COOP/COEP):
+/// Runs a compiled package through webdnn.mjs in headless Chromium (served from http://127.0.0.1 with COOP/COEP):
 /// used by `webdnn run`, `webdnn verify --backends js` and the browser tests. Inputs travel as raw bytes,
 /// outputs come back base64-encoded and are decoded with their manifest dtype.
 /// </summary>
@@ -31,7 +31,7 @@ public static class BrowserPackageRunner
 {
     private const string RunScript = """
         async ({ backend, inputs, runs }) => {
-          const { load } = await import('/webdnn.js');
+          const { load } = await import('/webdnn.mjs');
           const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u64: BigUint64Array,
                           u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array };
           const t0 = performance.now();
@@ -67,7 +67,7 @@ public static class BrowserPackageRunner
     {
         var manifest = PackageWriter.ReadManifest(packageDir);
         using var server = new StaticServer(packageDir);
-        server.AddFile("/webdnn.js", System.Text.Encoding.UTF8.GetBytes(RuntimeAssets.RuntimeText()), "text/javascript");
+        server.AddFile("/webdnn.mjs", System.Text.Encoding.UTF8.GetBytes(RuntimeAssets.RuntimeText()), "text/javascript");
         server.AddFile("/__run.html", "<!doctype html><meta charset=utf-8><title>webdnn run</title>"u8.ToArray(), "text/html");
         var specs = new List<object>();
         int k = 0;

@@ -6,7 +6,7 @@ using WebDnn.Lowering;
 namespace WebDnn.Tests.Backends;
 
 /// <summary>
-/// Generated JS kernels, run in Node through the bundled webdnn.js, against <see cref="KernelReference"/>.
+/// Generated JS kernels, run in Node through the bundled webdnn.mjs, against <see cref="KernelReference"/>.
 /// </summary>
 public sealed class JsBackendTests : IDisposable
 {

@@ -18,7 +18,7 @@ public sealed record RawTensor(string Dtype, int[] Shape, byte[] Data)
     };
 }
 
-/// <summary>Result of running a package in Node through the bundled webdnn.js.</summary>
+/// <summary>Result of running a package in Node through the bundled webdnn.mjs.</summary>
 public sealed record NodeResult(bool Ok, string? Error, string? Backend, Dictionary<string, RawTensor> Outputs, List<double> Progress);
 
 /// <summary>Runs a model package in Node (v20+) through the bundled runtime and a small driver script.</summary>

@@ -94,7 +94,7 @@ public sealed class DemoPageTests(DemoSite site, ITestOutputHelper output) : ICl
         Assert.Equal(DemoGroup.Face, face.Group);
         Assert.Equal([1, 128, 128, 3], face.Inputs.Single().Shape);
         Assert.False(site.Build.Index.Models.Single(m => m.Name == "squeezenet1_1").Trained);
-        foreach (var file in new[] { "index.html", "face.html", "face.js", "blazeface.js", "speed.html", "speed.js", "common.js", "style.css", "webdnn.js", "models.json" })
+        foreach (var file in new[] { "index.html", "face.html", "face.js", "blazeface.js", "speed.html", "speed.js", "common.js", "style.css", "webdnn.mjs", "models.json" })
         {
             Assert.True(File.Exists(Path.Combine(site.Build.Folder, file)), $"{file} missing from the demo folder");
         }
