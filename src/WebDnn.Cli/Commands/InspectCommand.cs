@@ -1,15 +1,21 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WebDnn.Backends.Common;
 using WebDnn.Compiler;
 using WebDnn.Core;
+using WebDnn.Core.Text;
+using WebDnn.Lowering.KernelStage;
 using WebDnn.Onnx;
 using WebDnn.Ops;
 using WebDnn.Tooling;
 
 namespace WebDnn.Cli.Commands;
 
-/// <summary>`webdnn inspect MODEL.onnx [--json]`: inputs/outputs, ops, parameters, FLOPs, unsupported ops, per-pass node counts, memory.</summary>
+/// <summary>
+/// `webdnn inspect MODEL.onnx [--json] [--backends B,..] [--dump-after PASS]`: inputs/outputs, ops, parameters, FLOPs,
+/// unsupported ops, per-pass node counts, and per backend the kernel-level stage's decisions per kernel and its memory plan.
+/// </summary>
 public static class InspectCommand
 {
     public static Command Create(CliIO io)
@@ -18,13 +24,64 @@ public static class InspectCommand
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text" };
         var shape = new Option<string[]>("--shape") { Description = "Fix a symbolic input shape: NAME=d0,d1,... (repeatable)", AllowMultipleArgumentsPerToken = false };
         var level = new Option<string>("--level", "-O") { Description = "Optimization pipeline: O0, O1 or O2", DefaultValueFactory = _ => "O2" };
-        var cmd = new Command("inspect", "Show what a model contains and what the compiler does with it") { model, json, shape, level };
-        cmd.SetAction(r => Run(io, r.GetValue(model)!, r.GetValue(json), r.GetValue(shape), r.GetValue(level)!));
+        var backends = new Option<string>("--backends") { Description = $"Backends whose kernel-level decisions to show (default: all: {string.Join(",", BackendRegistry.Names)})" };
+        var dumpAfter = new Option<string?>("--dump-after") { Description = "Print the IR after the named pass (a graph pass, 'lower', or a kernel-level pass such as assign-layouts) and stop" };
+        var cmd = new Command("inspect", "Show what a model contains and what the compiler does with it") { model, json, shape, level, backends, dumpAfter };
+        cmd.SetAction(r =>
+        {
+            var list = r.GetValue(backends) is { } b ? PackageCommands.ParseBackends(b) : [.. BackendRegistry.Names];
+            return Run(io, r.GetValue(model)!, r.GetValue(json), r.GetValue(shape), r.GetValue(level)!, list, r.GetValue(dumpAfter));
+        });
         return cmd;
     }
 
-    private static int Run(CliIO io, string path, bool json, string[]? shapes, string level)
+    /// <summary>Every pass name --dump-after accepts, in pipeline order.</summary>
+    private static List<string> PassNames(string level) =>
+        [.. Passes.Pipelines.ByName.TryGetValue(level.TrimStart('-'), out var make) ? make().Select(p => p.Name).Distinct() : [], "lower",
+            .. BackendRegistry.All.SelectMany(b => b.KernelPasses.Select(p => p.Name)).Distinct()];
+
+    private static int DumpAfter(CliIO io, string path, string[]? shapes, string level, IReadOnlyList<string> backends, string pass)
     {
+        var names = PassNames(level);
+        if (!names.Contains(pass))
+        {
+            throw new UsageException($"--dump-after {pass}: no such pass; passes: {string.Join(", ", names)}");
+        }
+        string? dump = null;
+        var settings = new CompileSettings
+        {
+            Level = level,
+            Shapes = ModelFiles.ParseShapes(shapes),
+            Backends = backends,
+            AfterPass = (name, graph) => dump ??= name == pass ? GraphText.Print(graph) : null,
+        };
+        bool graphPass = Passes.Pipelines.ByName.TryGetValue(level.TrimStart('-'), out var make) && make().Any(p => p.Name == pass);
+        var compiled = ModelCompiler.Compile(path, settings with { Lower = !graphPass });
+        if (dump is null && pass == "lower")
+        {
+            dump = KernelProgramText.Print(compiled.Program!);
+        }
+        if (dump is not null)
+        {
+            io.Out.Write(dump);
+            return ExitCodes.Success;
+        }
+        foreach (var b in backends.Select(n => BackendRegistry.Find(n)!))
+        {
+            string? text = null;
+            TargetProgram.Run(compiled.Program!, b.Target, b.KernelPasses, afterPass: (name, tp) => text ??= name == pass ? KernelProgramText.Print(tp.Program) : null);
+            io.Out.WriteLine($"# {b.Name}: after {pass}");
+            io.Out.Write(text ?? $"(the {b.Name} pipeline has no pass {pass})\n");
+        }
+        return ExitCodes.Success;
+    }
+
+    private static int Run(CliIO io, string path, bool json, string[]? shapes, string level, IReadOnlyList<string> backends, string? dumpAfter)
+    {
+        if (dumpAfter is not null)
+        {
+            return DumpAfter(io, path, shapes, level, backends, dumpAfter);
+        }
         var g = OnnxImporter.Load(path);
         var imported = g.OpHistogram();
         int importedNodes = g.Nodes.Count;
@@ -55,17 +112,20 @@ public static class InspectCommand
         if (unsupported.Count == 0)
         {
             var passes = new List<PassReport> { new("import", importedNodes, 0) };
-            var settings = new CompileSettings { Level = level, Shapes = ModelFiles.ParseShapes(shapes) };
+            var settings = new CompileSettings { Level = level, Shapes = ModelFiles.ParseShapes(shapes), Backends = backends };
             try
             {
                 ModelCompiler.Optimize(g, settings, passes);
                 info["optimizedOperators"] = Histogram(g.OpHistogram());
                 var program = Lowering.Lowerer.Lower(g);
-                var plan = Lowering.PlanMemory.Run(program);
                 info["flops"] = program.TotalFlops;
                 info["kernels"] = Histogram(program.Kernels.GroupBy(k => k.Primitive).Select(gr => new KeyValuePair<string, int>(gr.Key, gr.Count())).OrderByDescending(kv => kv.Value).ToList());
-                info["peakActivationBytes"] = plan.PeakActivationBytes;
-                info["totalActivationBytes"] = plan.TotalActivationBytes;
+                var targets = new JsonObject();
+                foreach (var b in backends.Select(n => BackendRegistry.Find(n)!))
+                {
+                    targets[b.Name] = TargetInfo(program, b);
+                }
+                info["backends"] = targets;
             }
             catch (WebDnnException e)
             {
@@ -107,6 +167,40 @@ public static class InspectCommand
             io.Err.WriteLine($"error: {compileError}");
         }
         return exit;
+    }
+
+    /// <summary>One backend's kernel-level stage: per kernel its algorithm, layout and weight form; the memory plan; or why it cannot run the model.</summary>
+    private static JsonObject TargetInfo(Core.Kernels.KernelProgram program, IBackend b)
+    {
+        TargetProgram tp;
+        try
+        {
+            tp = PackageWriter.Specialise(program, b);
+        }
+        catch (UnsupportedModelException e)
+        {
+            return new JsonObject { ["error"] = e.Message };
+        }
+        var plan = tp.RequirePlan();
+        return new JsonObject
+        {
+            ["alignment"] = plan.Alignment,
+            ["arenaBytes"] = plan.ArenaBytes,
+            ["peakActivationBytes"] = plan.PeakActivationBytes,
+            ["totalActivationBytes"] = plan.TotalActivationBytes,
+            ["weightBytes"] = plan.WeightBytes,
+            ["passes"] = new JsonArray(tp.Passes.Select(p => (JsonNode)new JsonObject { ["pass"] = p.Pass, ["kernels"] = p.Kernels, ["ms"] = Math.Round(p.ElapsedMs, 1) }).ToArray()),
+            ["kernels"] = new JsonArray(tp.Program.Kernels.Select((k, i) => (JsonNode)new JsonObject
+            {
+                ["index"] = i,
+                ["primitive"] = k.Primitive,
+                ["algorithm"] = k.Algorithm,
+                ["layout"] = PackageWriter.LayoutName(k.Layout),
+                ["weightLayout"] = k.WeightLayout,
+                ["flops"] = k.Flops,
+                ["origin"] = k.Origin,
+            }).ToArray()),
+        };
     }
 
     private static JsonObject Histogram(IEnumerable<KeyValuePair<string, int>> h)
@@ -153,14 +247,31 @@ public static class InspectCommand
         {
             w.WriteLine($"optimized  {Ops(opt)}");
         }
-        if (info["kernels"] is { } k)
+        if (info["kernels"] is { } kh)
         {
-            w.WriteLine($"kernels    {Ops(k)}");
+            w.WriteLine($"kernels    {Ops(kh)}");
         }
-        if (info["peakActivationBytes"] is { } peak)
+        if (info["backends"] is JsonObject targets)
         {
-            double total = info["totalActivationBytes"]!.GetValue<long>();
-            w.WriteLine($"memory     peak activations {peak.GetValue<long>() / 1048576.0:0.00} MiB after planning, {total / 1048576.0:0.00} MiB without reuse (sum of all activations)");
+            foreach (var (name, t) in targets)
+            {
+                if (t!["error"] is { } err)
+                {
+                    w.WriteLine($"backend    {name}: cannot run this model: {KernelProgramText.Escape(err.GetValue<string>())}");
+                    continue;
+                }
+                var kernels = t["kernels"]!.AsArray();
+                var algos = kernels.GroupBy(k => $"{k!["primitive"]}/{k["algorithm"]}").Select(gr => $"{gr.Key} {gr.Count()}");
+                w.WriteLine($"backend    {name}: {kernels.Count} kernels: {string.Join(", ", algos)}");
+                double peak = t["peakActivationBytes"]!.GetValue<long>(), total = t["totalActivationBytes"]!.GetValue<long>();
+                w.WriteLine($"memory     {name}: arena {t["arenaBytes"]!.GetValue<long>() / 1048576.0:0.00} MiB (aligned to {t["alignment"]} B): peak activations {peak / 1048576.0:0.00} MiB after planning, {total / 1048576.0:0.00} MiB without reuse; weights {t["weightBytes"]!.GetValue<long>() / 1048576.0:0.00} MiB");
+                foreach (var k in kernels)
+                {
+                    string wl = k!["weightLayout"] is { } x ? $" weights {x}" : "";
+                    double gf = k["flops"]!.GetValue<long>() / 1e9;
+                    w.WriteLine($"  {name} k{k["index"],-4} {k["primitive"],-14} {k["algorithm"],-18} {k["layout"],-5}{wl} {(gf > 0 ? $"{gf,8:0.000} GFLOP" : "")}  {KernelProgramText.Escape(k["origin"]!.GetValue<string>())}");
+                }
+            }
         }
     }
 }

@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Text;
-using WebDnn.Core;
 using WebDnn.Core.Kernels;
 
-namespace WebDnn.Tests.Passes;
+namespace WebDnn.Core.Text;
 
 /// <summary>
-/// A tiny text format for pass tests (TVMScript's role in TVM's before/expected tests). One statement per line:
+/// A tiny text format for graphs, used by pass tests and <c>webdnn inspect --dump-after</c> (TVMScript's role in TVM's before/expected tests). One statement per line:
 /// <code>
 /// opset 17                                   (optional; ai.onnx opset of the nodes, default 17)
 /// input %x: f32[1,3,8,8]                     (dims may be symbols: f32[N,16]; ? is unknown)
@@ -294,20 +293,29 @@ public static class GraphText
         var order = new List<Node>();
         var seen = new HashSet<Node>();
         var inGraph = new HashSet<Node>(g.Nodes);
-        void Visit(Node n)
+        // Post-order depth-first walk with an explicit stack (a model controls the depth: no recursion).
+        void Visit(Node root)
         {
-            if (!seen.Add(n))
+            if (!seen.Add(root))
             {
                 return;
             }
-            foreach (var v in n.Inputs.Concat(n.ImplicitInputs))
+            var stack = new Stack<(Node Node, IEnumerator<Value?> Next)>();
+            stack.Push((root, root.Inputs.Concat(root.ImplicitInputs).GetEnumerator()));
+            while (stack.Count > 0)
             {
-                if (v?.Producer is { } p && inGraph.Contains(p))
+                var (n, next) = stack.Peek();
+                if (next.MoveNext())
                 {
-                    Visit(p);
+                    if (next.Current?.Producer is { } p && inGraph.Contains(p) && seen.Add(p))
+                    {
+                        stack.Push((p, p.Inputs.Concat(p.ImplicitInputs).GetEnumerator()));
+                    }
+                    continue;
                 }
+                stack.Pop();
+                order.Add(n);
             }
-            order.Add(n);
         }
         foreach (var o in g.Outputs)
         {
