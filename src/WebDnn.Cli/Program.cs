@@ -46,7 +46,8 @@ public static class Program
         switch (e)
         {
             case WebDnnException w:
-                stderr.WriteLine($"error: {w.Message}");
+                // Messages quote model names; whatever control characters slipped through must not drive the terminal.
+                stderr.WriteLine($"error: {Display.EscapeLines(w.Message)}");
                 return w.ExitCode;
             case AggregateException { InnerExceptions.Count: 1 } a:
                 return Report(a.InnerException!, stderr);
@@ -57,7 +58,7 @@ public static class Program
                 stderr.WriteLine("error: out of memory; the model is too large for this machine");
                 return ExitCodes.Internal;
             default:
-                stderr.WriteLine($"internal error: {e.GetType().Name}: {e.Message}");
+                stderr.WriteLine($"internal error: {e.GetType().Name}: {Display.EscapeLines(e.Message)}");
                 stderr.WriteLine("This is a bug in webdnn; please report it with the model and command line.");
                 stderr.WriteLine(e.StackTrace);
                 return ExitCodes.Internal;

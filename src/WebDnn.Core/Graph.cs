@@ -180,36 +180,50 @@ public sealed class Graph
     public bool IsUnused(Value v) => v.Consumers.Count == 0 && !Outputs.Contains(v);
 
     /// <summary>Re-establishes topological order (stable: keeps the existing order where legal).</summary>
+    /// <remarks>Depth-first with an explicit stack: a model lists its nodes in any order, so recursion would let it choose the depth.</remarks>
     public void TopoSort()
     {
         var placed = new HashSet<Node>();
         var result = new List<Node>(Nodes.Count);
         var set = new HashSet<Node>(Nodes);
         var visiting = new HashSet<Node>();
-        void Visit(Node n)
+        var stack = new Stack<(Node Node, int Next)>();
+        foreach (var start in Nodes)
         {
-            if (placed.Contains(n))
+            if (placed.Contains(start))
             {
-                return;
+                continue;
             }
-            if (!visiting.Add(n))
+            visiting.Add(start);
+            stack.Push((start, 0));
+            while (stack.Count > 0)
             {
-                throw new InvalidModelException($"the graph has a cycle through {n.Describe()}");
-            }
-            foreach (var i in n.Inputs.Concat(n.ImplicitInputs))
-            {
-                if (i?.Producer is { } p && set.Contains(p))
+                var (n, next) = stack.Pop();
+                int count = n.Inputs.Count + n.ImplicitInputs.Count;
+                Node? dep = null;
+                while (next < count && dep is null)
                 {
-                    Visit(p);
+                    var i = next < n.Inputs.Count ? n.Inputs[next] : n.ImplicitInputs[next - n.Inputs.Count];
+                    next++;
+                    if (i?.Producer is { } p && set.Contains(p) && !placed.Contains(p))
+                    {
+                        dep = p;
+                    }
                 }
+                if (dep is null)
+                {
+                    visiting.Remove(n);
+                    placed.Add(n);
+                    result.Add(n);
+                    continue;
+                }
+                if (!visiting.Add(dep))
+                {
+                    throw new InvalidModelException($"the graph has a cycle through {dep.Describe()}");
+                }
+                stack.Push((n, next));
+                stack.Push((dep, 0));
             }
-            visiting.Remove(n);
-            placed.Add(n);
-            result.Add(n);
-        }
-        foreach (var n in Nodes)
-        {
-            Visit(n);
         }
         Nodes.Clear();
         Nodes.AddRange(result);

@@ -39,7 +39,8 @@ public sealed class Node
     public void SetAttribute(Attr a) => Attributes[a.Name] = a;
 
     /// <summary>Human-readable reference for error messages: op type and node name.</summary>
-    public string Describe() => string.IsNullOrEmpty(Name) ? $"{OpType} node" : $"{OpType} node '{Name}'";
+    /// <remarks>Control characters in the op type or name are escaped (<see cref="Display"/>): messages reach terminals.</remarks>
+    public string Describe() => string.IsNullOrEmpty(Name) ? $"{Display.Escape(OpType)} node" : $"{Display.Escape(OpType)} node {Display.Quote(Name)}";
 
     public override string ToString() => $"{Describe()}({string.Join(", ", Inputs.Select(v => v?.Name ?? "_"))}) -> {string.Join(", ", Outputs.Select(v => v.Name))}";
 }

@@ -20,7 +20,7 @@ public static class OnnxImporter
     public const int MaxOpset = 23;
 
     /// <summary>Loads a model file (.onnx or .onnx.gz).</summary>
-    public static Graph Load(string path)
+    public static Graph Load(string path, Limits? limits = null)
     {
         if (Directory.Exists(path))
         {
@@ -30,30 +30,39 @@ public static class OnnxImporter
         {
             throw new UsageException($"'{path}' does not exist; pass the path of an .onnx (or .onnx.gz) file");
         }
+        if (new FileInfo(path).Length == 0)
+        {
+            // Also what a FIFO or device reports: refused before opening, so reading cannot block.
+            throw new InvalidModelException($"{Display.Quote(Path.GetFileName(path))}: the file is empty (or not a regular file)");
+        }
         var bytes = File.ReadAllBytes(path);
-        return Load(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), Path.GetFileName(path));
+        return Load(bytes, Path.GetDirectoryName(Path.GetFullPath(path)), Path.GetFileName(path), limits);
     }
 
     /// <summary>Loads a model from bytes. <paramref name="baseDir"/> is where external data is looked up (null: none allowed).</summary>
-    public static Graph Load(byte[] bytes, string? baseDir, string displayName = "model")
+    public static Graph Load(byte[] bytes, string? baseDir, string displayName = "model", Limits? limits = null)
     {
+        limits ??= Limits.Default;
+        displayName = Display.Escape(displayName);
+        int length = bytes.Length;
         if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
         {
-            bytes = Gunzip(bytes, displayName);
+            (bytes, length) = Gunzip(bytes, displayName, limits.MaxDecompressedBytes);
         }
-        if (bytes.Length == 0)
+        if (length == 0)
         {
             throw new InvalidModelException($"{displayName}: the file is empty");
         }
         var model = new ModelProto();
-        var input = new CodedInputStream(bytes);
         try
         {
-            model.MergeFrom(input);
+            model.MergeFrom(new CodedInputStream(bytes, 0, length));
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new InvalidModelException($"{displayName}: not a valid ONNX protobuf (parsing failed near byte offset {input.Position} of {bytes.Length}: {e.Message}). The file may be truncated or not an ONNX model.", e);
+            // The parser does not say where it stopped; a descriptor-driven walk of the wire format finds the spot.
+            long at = WireScan.FirstError(bytes.AsSpan(0, length), ModelProto.Descriptor) ?? 0;
+            throw new InvalidModelException($"{displayName}: not a valid ONNX protobuf (parsing failed near byte offset {at} of {length}: {e.Message}). The file may be truncated or not an ONNX model.", e);
         }
         if (model.Graph is null || model.IrVersion == 0 || (model.Graph.Node.Count == 0 && model.Graph.Output.Count == 0))
         {
@@ -77,7 +86,14 @@ public static class OnnxImporter
         {
             throw new UnsupportedModelException($"{displayName}: ai.onnx opset {onnxOpset} is not supported (supported: {MinOpset}–{MaxOpset}); convert the model with onnx.version_converter");
         }
-        var functions = model.Functions.ToDictionary(f => (f.Domain, f.Name));
+        var functions = new Dictionary<(string, string), FunctionProto>();
+        foreach (var f in model.Functions)
+        {
+            if (!functions.TryAdd((f.Domain, f.Name), f))
+            {
+                throw new InvalidModelException($"{displayName}: function {Display.Quote(f.Domain + "." + f.Name)} is defined twice");
+            }
+        }
         var g = new Graph { Name = model.Graph.Name };
         foreach (var kv in opsets)
         {
@@ -86,28 +102,28 @@ public static class OnnxImporter
         g.Metadata["producer"] = $"{model.ProducerName} {model.ProducerVersion}".Trim();
         g.Metadata["ir_version"] = model.IrVersion.ToString();
         g.Metadata["opset"] = onnxOpset.ToString();
-        new Builder(g, baseDir, functions, parent: null).Build(model.Graph);
+        new Builder(g, new ImportState(baseDir, functions, limits), parent: null).Build(model.Graph);
         return g;
     }
 
-    private static byte[] Gunzip(byte[] bytes, string name)
+    /// <summary>Decompresses into one buffer (returned with its used length), refusing past <paramref name="maxBytes"/> before growing.</summary>
+    private static (byte[] Buffer, int Length) Gunzip(byte[] bytes, string name, long maxBytes)
     {
         try
         {
             using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
             using var ms = new MemoryStream();
-            // Bound decompressed size: a gzip bomb must not exhaust memory.
-            var buf = new byte[1 << 20];
+            var buf = new byte[1 << 16];
             int read;
             while ((read = gz.Read(buf)) > 0)
             {
-                ms.Write(buf, 0, read);
-                if (ms.Length > (4L << 30) - (1 << 20))
+                if (ms.Length + read > maxBytes)
                 {
-                    throw new InvalidModelException($"{name}: decompresses to more than 4 GiB; refusing");
+                    throw Limits.Exceeded(nameof(Limits.MaxDecompressedBytes), maxBytes, $"{name}: the gzip data decompresses to more than {maxBytes:N0} bytes");
                 }
+                ms.Write(buf, 0, read);
             }
-            return ms.ToArray();
+            return (ms.GetBuffer(), (int)ms.Length);
         }
         catch (InvalidDataException e)
         {
@@ -140,33 +156,100 @@ public static class OnnxImporter
         return new TensorType((DataType)tt.ElemType, shape);
     }
 
+    /// <summary>What all graphs of one import share: the folder, the functions, the limits and the counts checked against them.</summary>
+    private sealed class ImportState(string? baseDir, Dictionary<(string, string), FunctionProto> functions, Limits limits)
+    {
+        public string? BaseDir { get; } = baseDir;
+
+        public Dictionary<(string, string), FunctionProto> Functions { get; } = functions;
+
+        public Limits Limits { get; } = limits;
+
+        /// <summary>Nodes created so far in all graphs (functions inlined).</summary>
+        public int Nodes { get; set; }
+
+        /// <summary>The function calls being inlined, outermost first (recursion and nesting depth).</summary>
+        public List<FunctionProto> Calls { get; } = [];
+
+        private readonly Dictionary<FunctionProto, long> _expansion = new(ReferenceEqualityComparer.Instance);
+
+        /// <summary>
+        /// How many nodes <paramref name="np"/> becomes once inlined (1 unless it calls a function), computed before
+        /// anything is built: nested functions calling each other twice per level grow as 2^depth. Saturates far above
+        /// <see cref="Limits.MaxNodes"/>; throws for recursion and for nesting deeper than <see cref="Limits.MaxFunctionDepth"/>.
+        /// </summary>
+        public long Expansion(NodeProto np) => Expansion(np, [], np);
+
+        private long Expansion(NodeProto np, List<FunctionProto> path, NodeProto caller)
+        {
+            if (!Functions.TryGetValue((np.Domain, np.OpType), out var fn))
+            {
+                return 1;
+            }
+            if (_expansion.TryGetValue(fn, out long known))
+            {
+                return known;
+            }
+            string what = $"function {Display.Quote(fn.Domain + "." + fn.Name)} (reached from {caller.OpType} node {Display.Quote(caller.Name)})";
+            if (path.Exists(f => ReferenceEquals(f, fn)))
+            {
+                throw new InvalidModelException($"{what} calls itself (through {string.Join(" → ", path.Append(fn).Select(f => Display.Quote(f.Name)))}); recursive functions cannot be inlined");
+            }
+            if (path.Count >= Limits.MaxFunctionDepth)
+            {
+                throw Limits.Exceeded(nameof(Limits.MaxFunctionDepth), Limits.MaxFunctionDepth, $"{what}: functions nest deeper");
+            }
+            path.Add(fn);
+            long total = 0;
+            foreach (var inner in fn.Node)
+            {
+                total = Math.Min(total + Expansion(inner, path, caller), long.MaxValue / 2);
+            }
+            path.RemoveAt(path.Count - 1);
+            _expansion[fn] = total;
+            return total;
+        }
+    }
+
     /// <summary>Builds one graph or subgraph; resolves names through the enclosing scopes.</summary>
     private sealed class Builder
     {
         private readonly Graph _g;
+        private readonly ImportState _state;
         private readonly string? _baseDir;
         private readonly Dictionary<(string, string), FunctionProto> _functions;
         private readonly Builder? _parent;
         private readonly Dictionary<string, Value> _scope = new(StringComparer.Ordinal);
         private int _inlineCounter;
 
-        public Builder(Graph g, string? baseDir, Dictionary<(string, string), FunctionProto> functions, Builder? parent)
+        public Builder(Graph g, ImportState state, Builder? parent)
         {
             _g = g;
-            _baseDir = baseDir;
-            _functions = functions;
+            _state = state;
+            _baseDir = state.BaseDir;
+            _functions = state.Functions;
             _parent = parent;
         }
 
         public void Build(GraphProto gp)
         {
+            long expanded = 0;
+            foreach (var np in gp.Node)
+            {
+                expanded = Math.Min(expanded + _state.Expansion(np), long.MaxValue / 2);
+            }
+            if (_state.Nodes + expanded > _state.Limits.MaxNodes)
+            {
+                throw Limits.Exceeded(nameof(Limits.MaxNodes), _state.Limits.MaxNodes,
+                    $"graph {Display.Quote(gp.Name)} has {gp.Node.Count:N0} nodes, {expanded:N0} once its function calls are inlined");
+            }
             foreach (var init in gp.Initializer)
             {
                 if (string.IsNullOrEmpty(init.Name))
                 {
                     throw new InvalidModelException("an initializer has no name");
                 }
-                var t = TensorReader.Read(init, _baseDir, "initializer");
+                var t = TensorReader.Read(init, _baseDir, "initializer", _state.Limits);
                 _g.ReserveName(init.Name);
                 _scope[init.Name] = new Value(init.Name, t.Type, t);
             }
@@ -255,10 +338,20 @@ public static class OnnxImporter
         private void AddNode(NodeProto np, Dictionary<string, string>? rename)
         {
             string domain = np.Domain == "ai.onnx" ? "" : np.Domain;
+            var limits = _state.Limits;
+            if (np.Input.Count > limits.MaxInputsPerNode || np.Output.Count > limits.MaxInputsPerNode)
+            {
+                throw Limits.Exceeded(nameof(Limits.MaxInputsPerNode), limits.MaxInputsPerNode,
+                    $"{np.OpType} node {Display.Quote(np.Name)} has {np.Input.Count} inputs and {np.Output.Count} outputs");
+            }
             if (_functions.TryGetValue((np.Domain, np.OpType), out var fn))
             {
                 Inline(np, fn);
                 return;
+            }
+            if (++_state.Nodes > limits.MaxNodes)
+            {
+                throw Limits.Exceeded(nameof(Limits.MaxNodes), limits.MaxNodes, $"the model has more nodes (functions inlined) when it reaches {np.OpType} node {Display.Quote(np.Name)}");
             }
             string name = string.IsNullOrEmpty(np.Name) ? _g.UniqueName(np.OpType) : np.Name;
             var node = new Node(np.OpType, name, domain)
@@ -320,14 +413,17 @@ public static class OnnxImporter
                 AttributeProto.Types.AttributeType.Floats => Attr.FloatList(ap.Name, [.. ap.Floats]),
                 AttributeProto.Types.AttributeType.Ints => Attr.IntList(ap.Name, [.. ap.Ints]),
                 AttributeProto.Types.AttributeType.Strings => new Attr(ap.Name, AttributeKind.Strings) { Strings = ap.Strings.Select(s => s.ToStringUtf8()).ToArray() },
-                AttributeProto.Types.AttributeType.Tensor => Attr.Tens(ap.Name, TensorReader.Read(ap.T, _baseDir, what)),
-                AttributeProto.Types.AttributeType.Tensors => new Attr(ap.Name, AttributeKind.Tensors) { Tensors = ap.Tensors.Select(t => TensorReader.Read(t, _baseDir, what)).ToArray() },
-                AttributeProto.Types.AttributeType.Graph => new Attr(ap.Name, AttributeKind.Graph) { G = Subgraph(ap.G) },
+                AttributeProto.Types.AttributeType.Tensor => Attr.Tens(ap.Name, TensorReader.Read(ap.T ?? throw Missing(what, "TENSOR", "t"), _baseDir, what, _state.Limits)),
+                AttributeProto.Types.AttributeType.Tensors => new Attr(ap.Name, AttributeKind.Tensors) { Tensors = ap.Tensors.Select(t => TensorReader.Read(t, _baseDir, what, _state.Limits)).ToArray() },
+                AttributeProto.Types.AttributeType.Graph => new Attr(ap.Name, AttributeKind.Graph) { G = Subgraph(ap.G ?? throw Missing(what, "GRAPH", "g")) },
                 AttributeProto.Types.AttributeType.Graphs => new Attr(ap.Name, AttributeKind.Graphs) { Graphs = ap.Graphs.Select(Subgraph).ToArray() },
                 AttributeProto.Types.AttributeType.Undefined => InferKind(ap, node),
                 _ => throw new UnsupportedModelException($"{what} has type {ap.Type}, which is not supported"),
             };
         }
+
+        private static InvalidModelException Missing(string what, string type, string field) =>
+            new($"{what} has type {type} but no value (field '{field}' is not set)");
 
         // IR v3 models sometimes omit the attribute type; infer it from which field is set.
         private Attr InferKind(AttributeProto ap, Node node)
@@ -346,7 +442,7 @@ public static class OnnxImporter
             }
             if (ap.T is not null)
             {
-                return Attr.Tens(ap.Name, TensorReader.Read(ap.T, _baseDir, node.Describe()));
+                return Attr.Tens(ap.Name, TensorReader.Read(ap.T, _baseDir, node.Describe(), _state.Limits));
             }
             if (ap.F != 0)
             {
@@ -362,12 +458,34 @@ public static class OnnxImporter
             {
                 sub.Opsets[kv.Key] = kv.Value;
             }
-            new Builder(sub, _baseDir, _functions, this).Build(gp);
+            new Builder(sub, _state, this).Build(gp);
             return sub;
         }
 
         /// <summary>Inlines a model-local function call (the dynamo exporter emits these).</summary>
         private void Inline(NodeProto call, FunctionProto fn)
+        {
+            string what = $"call of function {Display.Quote(fn.Domain + "." + fn.Name)} by {call.OpType} node {Display.Quote(call.Name)}";
+            if (_state.Calls.Exists(f => ReferenceEquals(f, fn)))
+            {
+                throw new InvalidModelException($"{what}: the function calls itself (through {string.Join(" → ", _state.Calls.Select(f => Display.Quote(f.Name)))}); recursive functions cannot be inlined");
+            }
+            if (_state.Calls.Count >= _state.Limits.MaxFunctionDepth)
+            {
+                throw Limits.Exceeded(nameof(Limits.MaxFunctionDepth), _state.Limits.MaxFunctionDepth, $"{what}: functions nest deeper");
+            }
+            _state.Calls.Add(fn);
+            try
+            {
+                InlineBody(call, fn);
+            }
+            finally
+            {
+                _state.Calls.RemoveAt(_state.Calls.Count - 1);
+            }
+        }
+
+        private void InlineBody(NodeProto call, FunctionProto fn)
         {
             string prefix = $"{(string.IsNullOrEmpty(call.Name) ? fn.Name : call.Name)}/inl{_inlineCounter++}/";
             var map = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -379,7 +497,14 @@ public static class OnnxImporter
             {
                 map[fn.Output[i]] = i < call.Output.Count ? call.Output[i] : "";
             }
-            var attrs = call.Attribute.ToDictionary(a => a.Name);
+            var attrs = new Dictionary<string, AttributeProto>(StringComparer.Ordinal);
+            foreach (var a in call.Attribute)
+            {
+                if (!attrs.TryAdd(a.Name, a))
+                {
+                    throw new InvalidModelException($"{call.OpType} node {Display.Quote(call.Name)} sets attribute {Display.Quote(a.Name)} twice");
+                }
+            }
             foreach (var def in fn.AttributeProto)
             {
                 attrs.TryAdd(def.Name, def);

@@ -23,8 +23,9 @@ public static class TensorReader
         return Read(proto, Path.GetDirectoryName(Path.GetFullPath(path)), "tensor");
     }
 
-    internal static Tensor Read(TensorProto t, string? baseDir, string what)
+    internal static Tensor Read(TensorProto t, string? baseDir, string what, Limits? limits = null)
     {
+        limits ??= Limits.Default;
         int onnxType = t.DataType;
         if (!Enum.IsDefined(typeof(DataType), onnxType) || onnxType == 0)
         {
@@ -41,14 +42,14 @@ public static class TensorReader
                 throw new InvalidModelException($"{what} '{t.Name}' has negative dimension {d}");
             }
             count *= d;
-            if (count > Tensor.MaxElements || d > int.MaxValue)
+            if (count > limits.MaxTensorElements || d > int.MaxValue)
             {
-                throw new InvalidModelException($"{what} '{t.Name}' declares shape [{string.Join(",", t.Dims)}] ({count:0} elements or more): absurd dimensions, refusing to allocate");
+                throw new InvalidModelException($"{what} '{t.Name}' declares shape [{string.Join(",", t.Dims)}] ({count:0} elements or more): absurd dimensions, refusing to allocate (limit MaxTensorElements = {limits.MaxTensorElements:N0})");
             }
             shape[i] = (int)d;
         }
         int n = (int)count;
-
+        // Every size is checked against the data actually present before anything of the declared size is allocated.
         if (t.DataLocation == TensorProto.Types.DataLocation.External)
         {
             return Tensor.FromBytes(dt, shape, ReadExternal(t, baseDir, what, (long)n * dt.ByteSize()));
@@ -59,9 +60,12 @@ public static class TensorReader
             {
                 throw new InvalidModelException($"{what} '{t.Name}': string tensors cannot use raw_data");
             }
+            if (t.RawData.Length != (long)n * dt.ByteSize())
+            {
+                throw new InvalidModelException($"{what} '{t.Name}': raw_data has {t.RawData.Length} bytes, but {dt.ShortName()}[{string.Join(",", shape)}] needs {(long)n * dt.ByteSize()}");
+            }
             return Tensor.FromBytes(dt, shape, t.RawData.Span);
         }
-        var result = Tensor.Zeros(dt, shape);
         int have = dt switch
         {
             DataType.Float32 => t.FloatData.Count,
@@ -75,6 +79,7 @@ public static class TensorReader
         {
             throw new InvalidModelException($"{what} '{t.Name}' holds {have} values but shape [{string.Join(",", shape)}] needs {n}");
         }
+        var result = Tensor.Zeros(dt, shape);
         for (int i = 0; i < n; i++)
         {
             switch (dt)
@@ -94,6 +99,11 @@ public static class TensorReader
         return result;
     }
 
+    /// <summary>
+    /// Reads external data: the location is resolved with every symbolic link followed and must stay inside the model's
+    /// folder; only a regular file with at least offset + length bytes is opened (a FIFO, device or socket reports size 0,
+    /// so it is never opened and cannot block), and exactly the declared bytes are read.
+    /// </summary>
     private static byte[] ReadExternal(TensorProto t, string? baseDir, string what, long expectedBytes)
     {
         string? location = null;
@@ -113,15 +123,25 @@ public static class TensorReader
         {
             throw new InvalidModelException($"{what} '{t.Name}' uses external data but names no location");
         }
+        if (location.Any(char.IsControl))
+        {
+            throw new InvalidModelException($"{what} '{t.Name}': external data location {Display.Quote(location)} contains a control character (NUL, newline…); refusing it");
+        }
         if (baseDir is null)
         {
             throw new InvalidModelException($"{what} '{t.Name}' uses external data '{location}', but the model was not loaded from a file, so there is no folder to read it from");
         }
         string root = Path.GetFullPath(baseDir);
-        string full = Path.GetFullPath(Path.Combine(root, location));
-        if (Path.IsPathRooted(location) || !full.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        string lexical = Path.GetFullPath(Path.Combine(root, location));
+        if (Path.IsPathRooted(location) || !SafePath.IsInside(lexical, root))
         {
             throw new InvalidModelException($"{what} '{t.Name}': external data path '{location}' points outside the model's folder {root}; refusing to read it");
+        }
+        string full = SafePath.ResolveInside(root, location)
+            ?? throw new InvalidModelException($"{what} '{t.Name}': external data path '{location}' is (or passes through) a symbolic link that points outside the model's folder {root}; refusing to read it");
+        if (Directory.Exists(full))
+        {
+            throw new InvalidModelException($"{what} '{t.Name}': external data path '{location}' is a folder, not a file");
         }
         if (!File.Exists(full))
         {
@@ -135,12 +155,21 @@ public static class TensorReader
         {
             throw new InvalidModelException($"{what} '{t.Name}': external data length {length} does not match its shape ({expectedBytes} bytes)");
         }
-        using var fs = File.OpenRead(full);
-        if (offset + length > fs.Length)
+        long size = new FileInfo(full).Length;
+        if (length > size || offset > size - length)
         {
-            throw new InvalidModelException($"{what} '{t.Name}': external data '{location}' has {fs.Length} bytes, but offset {offset} + length {length} reaches past its end");
+            throw new InvalidModelException($"{what} '{t.Name}': external data '{location}' has {size} bytes (or is not a regular file), but offset {offset} + length {length} reaches past its end");
         }
         var buf = new byte[length];
+        if (length == 0)
+        {
+            return buf;
+        }
+        using var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
+        if (!fs.CanSeek || fs.Length < offset + length)
+        {
+            throw new InvalidModelException($"{what} '{t.Name}': external data '{location}' is not a regular file of at least {offset + length} bytes");
+        }
         fs.Seek(offset, SeekOrigin.Begin);
         fs.ReadExactly(buf);
         return buf;

@@ -310,6 +310,6 @@ internal sealed class ElementwiseRegions
             return e;
         }
         var result = Of(sink);
-        return result.Size <= MaxExprSize ? result : null;
+        return result.SizeUpTo(MaxExprSize) <= MaxExprSize ? result : null;
     }
 }

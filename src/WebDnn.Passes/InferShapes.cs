@@ -37,7 +37,15 @@ public sealed class InferShapes : IGraphPass
         foreach (var node in g.Nodes)
         {
             var op = OpRegistry.Find(node) ?? throw new UnsupportedModelException($"{node.Describe()}: operator {node.OpType} (opset {node.Opset}) is not supported");
-            op.InferTypes(new InferContext(node));
+            try
+            {
+                op.InferTypes(new InferContext(node));
+            }
+            catch (OverflowException e)
+            {
+                // A checked conversion of an attribute or dimension that does not fit (2^40 where an int is needed).
+                throw new InvalidModelException($"{node.Describe()}: an attribute or dimension is out of range ({e.Message})", e);
+            }
             foreach (var o in node.Outputs)
             {
                 if (o.Type is null && o.Consumers.Count > 0)

@@ -64,15 +64,32 @@ public abstract record Expr(DataType Type)
         _ => this,
     };
 
-    /// <summary>Number of nodes (for fusion size limits).</summary>
-    public int Size => this switch
+    /// <summary>Number of tree nodes (shared subtrees counted each time), for fusion size limits.</summary>
+    public int Size => SizeUpTo(int.MaxValue - 1);
+
+    /// <summary>
+    /// <see cref="Size"/>, but counting stops past <paramref name="limit"/> (the result is then limit + 1). A DAG of n
+    /// shared nodes can stand for a tree of 2^n, so callers that only compare with a limit must use this.
+    /// </summary>
+    public int SizeUpTo(int limit)
     {
-        UnaryExpr u => 1 + u.A.Size,
-        BinaryExpr b => 1 + b.A.Size + b.B.Size,
-        SelectExpr s => 1 + s.Cond.Size + s.A.Size + s.B.Size,
-        CastExpr c => 1 + c.A.Size,
-        _ => 1,
-    };
+        int count = 0;
+        var pending = new Stack<Expr>();
+        pending.Push(this);
+        while (pending.Count > 0 && count <= limit)
+        {
+            count++;
+            switch (pending.Pop())
+            {
+                case UnaryExpr u: pending.Push(u.A); break;
+                case BinaryExpr b: pending.Push(b.A); pending.Push(b.B); break;
+                case SelectExpr s: pending.Push(s.Cond); pending.Push(s.A); pending.Push(s.B); break;
+                case CastExpr c: pending.Push(c.A); break;
+                default: break;
+            }
+        }
+        return count;
+    }
 
     /// <summary>Largest input index used, or -1.</summary>
     public int MaxInput => this switch

@@ -20,6 +20,13 @@ public abstract class ElementwiseOp : OpDef
     /// </summary>
     protected abstract Expr Build(NodeContext ctx, DataType[] types, Func<int, Tensor?> constInput);
 
+    /// <summary>Fewest data inputs the expression reads (a model may list none); more are checked by <see cref="Build"/>.</summary>
+    protected virtual int MinDataInputs => 1;
+
+    private Expr BuildChecked(NodeContext ctx, DataType[] types, Func<int, Tensor?> constInput) =>
+        types.Length >= MinDataInputs ? Build(ctx, types, constInput)
+            : throw ctx.Error($"expects at least {MinDataInputs} input(s), got {types.Length}");
+
     /// <summary>Input slots that are folded into the expression as constants (not passed as tensors).</summary>
     protected virtual bool IsFoldedInput(NodeContext ctx, int index) => false;
 
@@ -35,14 +42,14 @@ public abstract class ElementwiseOp : OpDef
         var ctx = new InferContext(node);
         var idx = DataInputs(ctx);
         var types = idx.Select(i => ctx.InputType(i).DataType).ToArray();
-        return (Build(ctx, types, ctx.ConstInput), idx);
+        return (BuildChecked(ctx, types, ctx.ConstInput), idx);
     }
 
     public override void InferTypes(InferContext ctx)
     {
         var idx = DataInputs(ctx);
         var types = idx.Select(i => ctx.InputType(i)).ToArray();
-        var expr = Build(ctx, types.Select(t => t.DataType).ToArray(), ctx.ConstInput);
+        var expr = BuildChecked(ctx, types.Select(t => t.DataType).ToArray(), ctx.ConstInput);
         Dim[]? shape = types.Any(t => t.Shape is null) ? null : Shapes.Broadcast(ctx, types.Select(t => t.Shape!).ToArray());
         ctx.SetOutput(0, expr.Type, shape);
     }
@@ -55,7 +62,7 @@ public abstract class ElementwiseOp : OpDef
         {
             throw new UnsupportedModelException($"{ctx.Node.Describe()}: string tensors are not supported");
         }
-        var expr = Build(ctx, ins.Select(t => t.DataType).ToArray(), i => ctx.OptionalInput(i));
+        var expr = BuildChecked(ctx, ins.Select(t => t.DataType).ToArray(), i => ctx.OptionalInput(i));
         ctx.SetOutput(0, EvaluateExpr(ctx, expr, ins));
     }
 
@@ -177,7 +184,7 @@ public abstract class ElementwiseOp : OpDef
     {
         var idx = DataInputs(ctx);
         var bufs = idx.Select(ctx.Input).ToArray();
-        var expr = Build(ctx, bufs.Select(b => b.DataType).ToArray(), ctx.ConstInput).MapTypes(LowerContext.KernelType);
+        var expr = BuildChecked(ctx, bufs.Select(b => b.DataType).ToArray(), ctx.ConstInput).MapTypes(LowerContext.KernelType);
         ctx.Emit(new ElementwiseKernel(expr) { Inputs = bufs, Outputs = [ctx.Output(0)] });
         return true;
     }

@@ -26,11 +26,41 @@ public sealed class BatchNormalization : OpDef
     {
         var x = ctx.InputType(0);
         NnData.RequireFloat(ctx, x.DataType);
+        if (x.Shape is { Length: < 2 })
+        {
+            throw ctx.Error($"input must have rank >= 2, got {x}");
+        }
+        CheckStatistics(ctx, x);
         ctx.SetOutput(0, x);
         var st = ctx.InputType(3);
         for (int i = 1; i < ctx.OutputCount; i++)
         {
             ctx.SetOutput(i, st);
+        }
+    }
+
+    private static readonly string[] s_statNames = ["scale", "B", "input_mean", "input_var"];
+
+    /// <summary>Each statistic has C elements (shape [C]) or, opset 7 spatial=0, the shape of one sample [C, D1, …].</summary>
+    private static void CheckStatistics(InferContext ctx, TensorType x)
+    {
+        for (int i = 1; i <= 4; i++)
+        {
+            var t = ctx.InputType(i);
+            NnData.RequireFloat(ctx, t.DataType);
+            if (x.Shape is null || t.Shape is null || !t.IsStatic || !x.Shape[1].IsKnown)
+            {
+                continue;
+            }
+            long n = t.Shape.Aggregate(1L, (a, d) => a * d.Value);
+            long c = x.Shape[1].Value;
+            bool perChannel = t.Shape.Length == 1 && n == c;
+            bool perElement = t.Shape.Length == x.Shape.Length - 1
+                && t.Shape.Zip(x.Shape.Skip(1)).All(p => !p.Second.IsKnown || p.First.Value == p.Second.Value);
+            if (!perChannel && !perElement)
+            {
+                throw ctx.Error($"{s_statNames[i - 1]} (input {i}) has shape {t}, expected [{c}] (one value per channel of input {x})");
+            }
         }
     }
 

@@ -17,7 +17,7 @@ public sealed record Spatial(int[] Kernel, int[] Strides, int[] Dilations, int[]
     /// <summary>Reads the attributes; <paramref name="kernel"/> is kernel_shape or the weight's spatial dims.</summary>
     public static Spatial Read(NodeContext ctx, int rank, int[]? kernel)
     {
-        var k = ctx.Ints("kernel_shape") is { } ks ? ks.Select(v => checked((int)v)).ToArray() : kernel ?? throw ctx.Error("kernel_shape is required");
+        var k = ctx.Ints("kernel_shape") is { } ks ? ks.Select(v => Small(ctx, "kernel_shape", v)).ToArray() : kernel ?? throw ctx.Error("kernel_shape is required");
         if (k.Length != rank)
         {
             throw ctx.Error($"kernel_shape has {k.Length} dims but the input has {rank} spatial dims");
@@ -33,7 +33,7 @@ public sealed record Spatial(int[] Kernel, int[] Strides, int[] Dilations, int[]
             {
                 throw ctx.Error($"attribute '{name}' has {v.Length} values, expected {len}");
             }
-            return v.Select(x => checked((int)x)).ToArray();
+            return v.Select(x => Small(ctx, name, x)).ToArray();
         }
         var s = Read("strides", 1, rank);
         var d = Read("dilations", 1, rank);
@@ -54,6 +54,12 @@ public sealed record Spatial(int[] Kernel, int[] Strides, int[] Dilations, int[]
         return new Spatial(k, s, d, p, autoPad);
     }
 
+    /// <summary>Largest kernel size, stride, dilation or pad accepted: output sizes then stay within 64-bit arithmetic.</summary>
+    public const int MaxAttributeValue = 1 << 24;
+
+    private static int Small(NodeContext ctx, string name, long v) =>
+        Math.Abs(v) <= MaxAttributeValue ? (int)v : throw ctx.Error($"attribute '{name}' has value {v}, out of range (|v| <= {MaxAttributeValue})");
+
     /// <summary>Output size and resolved pads of spatial axis <paramref name="i"/>.</summary>
     public (long Out, int PadBegin, int PadEnd) Axis(int i, long inSize, bool ceilMode = false)
     {
@@ -62,7 +68,7 @@ public sealed record Spatial(int[] Kernel, int[] Strides, int[] Dilations, int[]
         if (AutoPad is "SAME_UPPER" or "SAME_LOWER")
         {
             long o = (inSize + s - 1) / s;
-            int total = (int)Math.Max(0, (o - 1) * s + ek - inSize);
+            int total = checked((int)Math.Max(0, (o - 1) * s + ek - inSize));
             int pb = AutoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
             return (o, pb, total - pb);
         }

@@ -14,8 +14,8 @@ namespace WebDnn.Tooling.Browser;
 /// </summary>
 /// <remarks>
 /// Content comes from mounted folders (URL prefix → folder; the longest matching prefix wins) and from in-memory
-/// files. A request path that would leave its folder (.., encoded separators, links are not followed out of it
-/// by construction) is answered 404. Only GET and HEAD.
+/// files. A request path that would leave its folder (.., encoded separators, a symbolic link pointing out of it) is
+/// answered 404, and so is anything but a regular file. Only GET and HEAD.
 /// </remarks>
 public sealed class StaticServer : IDisposable
 {
@@ -86,7 +86,7 @@ public sealed class StaticServer : IDisposable
         lock (_mounts)
         {
             _mounts.RemoveAll(m => m.Prefix == prefix);
-            _mounts.Add((prefix, Path.GetFullPath(directory)));
+            _mounts.Add((prefix, SafePath.RealPath(directory) ?? Path.GetFullPath(directory)));
             _mounts.Sort((a, b) => b.Prefix.Length.CompareTo(a.Prefix.Length));
         }
     }
@@ -236,6 +236,12 @@ public sealed class StaticServer : IDisposable
                 return;
             }
             res.ContentType = ContentType(file);
+            if (new FileInfo(file).Length == 0)
+            {
+                // Empty, or a FIFO/device (they report size 0): answered without opening, which could block forever.
+                res.ContentLength64 = 0;
+                return;
+            }
             await using var fs = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16, useAsync: true);
             res.ContentLength64 = fs.Length;
             if (req.HttpMethod == "GET")
@@ -281,17 +287,22 @@ public sealed class StaticServer : IDisposable
             }
             string rel = path.Length > prefix.Length ? path[prefix.Length..] : "";
             string full = Path.GetFullPath(Path.Combine(dir, rel));
-            if (full != dir && !full.StartsWith(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            if (!SafePath.IsInside(full, dir))
             {
                 return null;
             }
-            if (Directory.Exists(full))
+            // Links are resolved and must stay inside the mounted folder: a link to /etc/passwd in it is not served.
+            if (SafePath.ResolveInside(dir, Path.GetRelativePath(dir, full)) is not { } real)
             {
-                full = Path.Combine(full, "index.html");
+                return null;
             }
-            if (File.Exists(full))
+            if (Directory.Exists(real))
             {
-                return full;
+                real = SafePath.ResolveInside(dir, Path.GetRelativePath(dir, Path.Combine(real, "index.html"))) ?? "";
+            }
+            if (File.Exists(real))
+            {
+                return real;
             }
         }
         return null;
