@@ -117,6 +117,16 @@ public sealed class Graph
     /// <summary>Removes a node and unlinks it from its inputs. Its outputs must be unused or rewired first.</summary>
     public void RemoveNode(Node node)
     {
+        Unlink(node);
+        Nodes.Remove(node);
+    }
+
+    /// <summary>
+    /// <see cref="RemoveNode"/> without touching <see cref="Nodes"/> (O(1) instead of O(n)): for passes that remove many
+    /// nodes and rebuild the list once.
+    /// </summary>
+    public static void Unlink(Node node)
+    {
         foreach (var i in node.Inputs)
         {
             i?.Consumers.Remove(node);
@@ -132,7 +142,6 @@ public sealed class Graph
                 o.Producer = null;
             }
         }
-        Nodes.Remove(node);
     }
 
     /// <summary>Redirects every use of <paramref name="old"/> (node inputs and graph outputs) to <paramref name="replacement"/>.</summary>

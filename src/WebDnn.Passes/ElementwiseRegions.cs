@@ -48,9 +48,10 @@ internal sealed class ElementwiseRegions
     public int FuseIntoEpilogues(Graph g)
     {
         int removed = 0;
-        foreach (var p in g.Nodes.ToArray())
+        var edits = new NodeEdits(g);
+        foreach (var p in edits.Original)
         {
-            if (!g.Nodes.Contains(p) || p.Domain.Length != 0 || !EpilogueOps.ContainsKey(p.OpType) || p.Outputs.Count != 1
+            if (!edits.Contains(p) || p.Domain.Length != 0 || !EpilogueOps.ContainsKey(p.OpType) || p.Outputs.Count != 1
                 || p.Outputs[0].Type is not { Shape: not null } rootType)
             {
                 continue;
@@ -77,7 +78,7 @@ internal sealed class ElementwiseRegions
                 expr = Build(region, sink, root, rootExpr, extras, 1, inlineScalars: true);
                 return expr is not null && own + extras.Count <= MaxInputs;
             }
-            var best = Grow(g, GraphRewrite.IndexMap(g), root, [], Accept);
+            var best = Grow(g, edits, root, [], Accept);
             if (best is null)
             {
                 continue;
@@ -87,9 +88,10 @@ internal sealed class ElementwiseRegions
             Accept(region, sink);
             var fused = GraphRewrite.CloneHeader(p);
             Epilogue.Attach(fused, expr!, first);
-            GraphRewrite.ReplaceRegion(g, [.. region, p], fused, inputs.Take(first).Concat(extras), [sink]);
+            edits.ReplaceRegion([.. region, p], fused, inputs.Take(first).Concat(extras), [sink]);
             removed += region.Count;
         }
+        edits.Commit();
         return removed;
     }
 
@@ -97,9 +99,10 @@ internal sealed class ElementwiseRegions
     public int FuseStandalone(Graph g)
     {
         int removed = 0;
-        foreach (var seed in g.Nodes.ToArray())
+        var edits = new NodeEdits(g);
+        foreach (var seed in edits.Original)
         {
-            if (!g.Nodes.Contains(seed) || !IsElementwise(seed) || !Allowed(seed) || seed.Outputs[0].Type?.Shape is null)
+            if (!edits.Contains(seed) || !IsElementwise(seed) || !Allowed(seed) || seed.Outputs[0].Type?.Shape is null)
             {
                 continue;
             }
@@ -120,7 +123,7 @@ internal sealed class ElementwiseRegions
                 }
                 return expr is not null && extras.Count > 0 && extras.Count <= MaxInputs && BroadcastMatches(extras, sink);
             }
-            var best = Grow(g, GraphRewrite.IndexMap(g), null, [seed], Accept);
+            var best = Grow(g, edits, null, [seed], Accept);
             if (best is null)
             {
                 continue;
@@ -129,9 +132,10 @@ internal sealed class ElementwiseRegions
             Accept(region, sink);
             var node = new Node("Elementwise", g.UniqueName("fused_elementwise"), FusedElementwise.DomainName) { Opset = 1 };
             node.SetAttribute(Attr.Expression("expr", expr!));
-            GraphRewrite.ReplaceRegion(g, region, node, extras, [sink]);
+            edits.ReplaceRegion(region, node, extras, [sink]);
             removed += region.Count - 1;
         }
+        edits.Commit();
         return removed;
     }
 
@@ -176,7 +180,7 @@ internal sealed class ElementwiseRegions
     }
 
     /// <summary>Greedy growth from <paramref name="root"/> (an op result) or <paramref name="start"/> nodes; the largest valid region.</summary>
-    private (List<Node> Region, Value Sink)? Grow(Graph g, Dictionary<Node, int> index, Value? root, List<Node> start, Func<List<Node>, Value, bool> accept)
+    private (List<Node> Region, Value Sink)? Grow(Graph g, NodeEdits order, Value? root, List<Node> start, Func<List<Node>, Value, bool> accept)
     {
         var region = new List<Node>(start);
         var inRegion = new HashSet<Node>(start);
@@ -190,7 +194,7 @@ internal sealed class ElementwiseRegions
             Node? next = null;
             foreach (var c in Candidates(g, region, inRegion, root))
             {
-                if (next is null || index[c] < index[next])
+                if (next is null || order.Position(c) < order.Position(next))
                 {
                     next = c;
                 }

@@ -31,25 +31,27 @@ public sealed class FoldBatchNormAndScale : IGraphPass
         while (changed)
         {
             changed = false;
-            foreach (var n in g.Nodes.ToArray())
+            var edits = new NodeEdits(g);
+            foreach (var n in edits.Original)
             {
                 ctx.Cancellation.ThrowIfCancellationRequested();
-                if (n.Domain.Length != 0 || !g.Nodes.Contains(n))
+                if (n.Domain.Length != 0 || !edits.Contains(n))
                 {
                     continue;
                 }
-                if (TryFoldIntoProducer(g, n) || n.Is("BatchNormalization") && TryDecompose(g, n))
+                if (TryFoldIntoProducer(g, edits, n) || n.Is("BatchNormalization") && TryDecompose(g, edits, n))
                 {
                     changed = true;
                 }
             }
+            edits.Commit();
         }
     }
 
     /// <summary>y = s·x + t per channel; null vectors mean identity scale / zero shift.</summary>
     private sealed record Affine(float[]? Scale, float[]? Shift);
 
-    private static bool TryFoldIntoProducer(Graph g, Node follower)
+    private static bool TryFoldIntoProducer(Graph g, NodeEdits edits, Node follower)
     {
         var x = follower.Input(0);
         if (follower.Is("Add") || follower.Is("Mul"))
@@ -144,7 +146,7 @@ public sealed class FoldBatchNormAndScale : IGraphPass
             }
         }
         var y = follower.Outputs[0];
-        g.RemoveNode(follower);
+        edits.Remove(follower);
         g.ReplaceAllUses(y, x);
         return true;
     }
@@ -344,7 +346,7 @@ public sealed class FoldBatchNormAndScale : IGraphPass
     }
 
     /// <summary>A BatchNormalization with constant statistics after a non-foldable op: x·s + t (broadcast over axis 1).</summary>
-    private static bool TryDecompose(Graph g, Node bn)
+    private static bool TryDecompose(Graph g, NodeEdits edits, Node bn)
     {
         var x = bn.Input(0);
         if (x?.Type is not { Rank: >= 2 } xt || !xt.DataType.IsFloat() || Int(bn, "training_mode", 0) != 0 || Int(bn, "spatial", 1) != 1
@@ -364,13 +366,11 @@ public sealed class FoldBatchNormAndScale : IGraphPass
         var s = g.Constant(Tensor.FromDoubles(xt.DataType, shape, affine.Scale!.Select(v => (double)v).ToArray()), $"{bn.Name}_scale");
         var t = g.Constant(Tensor.FromDoubles(xt.DataType, shape, affine.Shift!.Select(v => (double)v).ToArray()), $"{bn.Name}_shift");
         var y = bn.Outputs[0];
-        int at = g.Nodes.IndexOf(bn);
-        g.RemoveNode(bn);
+        int at = edits.Position(bn);
+        edits.Remove(bn);
         var scaled = g.NewValue($"{bn.Name}_scaled", xt);
-        var mul = g.AddNode(new Node("Mul", g.UniqueName($"{bn.Name}_mul")) { Opset = bn.Opset }, [x, s], [scaled]);
-        var add = g.AddNode(new Node("Add", g.UniqueName($"{bn.Name}_add")) { Opset = bn.Opset }, [scaled, t], [y]);
-        g.Nodes.RemoveRange(g.Nodes.Count - 2, 2);
-        g.Nodes.InsertRange(at, [mul, add]);
+        edits.Insert(at, new Node("Mul", g.UniqueName($"{bn.Name}_mul")) { Opset = bn.Opset }, [x, s], [scaled]);
+        edits.Insert(at, new Node("Add", g.UniqueName($"{bn.Name}_add")) { Opset = bn.Opset }, [scaled, t], [y]);
         return true;
     }
 }

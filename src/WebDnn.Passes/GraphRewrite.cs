@@ -34,17 +34,6 @@ internal static class GraphRewrite
         return true;
     }
 
-    /// <summary>Position of every node in the node list.</summary>
-    public static Dictionary<Node, int> IndexMap(Graph g)
-    {
-        var m = new Dictionary<Node, int>(g.Nodes.Count);
-        for (int i = 0; i < g.Nodes.Count; i++)
-        {
-            m[g.Nodes[i]] = i;
-        }
-        return m;
-    }
-
     /// <summary>
     /// Removes <paramref name="n"/>, whose <paramref name="output"/> equals its <paramref name="input"/>, and makes every
     /// user read the input. A graph output keeps its public name (the input takes it over); when the input is itself a
@@ -66,25 +55,6 @@ internal static class GraphRewrite
         g.ReplaceAllUses(output, input);
         g.RemoveNode(n);
         return true;
-    }
-
-    /// <summary>
-    /// Removes the <paramref name="region"/> nodes and inserts <paramref name="replacement"/> (a node not yet in the graph)
-    /// where the last of them stood, reading <paramref name="inputs"/> and producing <paramref name="outputs"/> (values the
-    /// region produced, so names, types and consumers stay). Valid when every input is defined before that position.
-    /// </summary>
-    public static Node ReplaceRegion(Graph g, IReadOnlyCollection<Node> region, Node replacement, IEnumerable<Value?> inputs, IEnumerable<Value> outputs)
-    {
-        int last = region.Max(n => g.Nodes.IndexOf(n));
-        var after = last + 1 < g.Nodes.Count ? g.Nodes[last + 1] : null;
-        foreach (var n in region)
-        {
-            g.RemoveNode(n);
-        }
-        g.AddNode(replacement, inputs, outputs);
-        g.Nodes.RemoveAt(g.Nodes.Count - 1);
-        g.Nodes.Insert(after is null ? g.Nodes.Count : g.Nodes.IndexOf(after), replacement);
-        return replacement;
     }
 
     /// <summary>A new node with the same op, name, opset and attributes as <paramref name="n"/> (no inputs or outputs).</summary>

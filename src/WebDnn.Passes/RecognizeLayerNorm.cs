@@ -20,16 +20,18 @@ public sealed class RecognizeLayerNorm : IGraphPass
 
     public void Run(Graph g, PassContext ctx)
     {
-        foreach (var n in g.Nodes.ToArray())
+        var edits = new NodeEdits(g);
+        foreach (var n in edits.Original)
         {
-            if (g.Nodes.Contains(n) && n.Is("ReduceMean"))
+            if (n.Is("ReduceMean") && edits.Contains(n))
             {
-                TryRewrite(g, n);
+                TryRewrite(g, edits, n);
             }
         }
+        edits.Commit();
     }
 
-    private static bool TryRewrite(Graph g, Node mean1)
+    private static bool TryRewrite(Graph g, NodeEdits edits, Node mean1)
     {
         var x = mean1.Input(0);
         if (x?.Type is not { Shape: { } xShape } xt || !xt.DataType.IsFloat() || ReducedTail(mean1, xShape.Length) is not { } axis)
@@ -129,7 +131,7 @@ public sealed class RecognizeLayerNorm : IGraphPass
         var ln = new Node("LayerNormalization", g.UniqueName($"{mean1.Name}_layernorm")) { Opset = 17 };
         ln.SetAttribute(Attr.Int("axis", axis));
         ln.SetAttribute(Attr.Float("epsilon", (float)eps));
-        GraphRewrite.ReplaceRegion(g, nodes, ln, beta is null ? [x, gamma] : [x, gamma, beta], [y]);
+        edits.ReplaceRegion(nodes, ln, beta is null ? [x, gamma] : [x, gamma, beta], [y]);
         return true;
     }
 

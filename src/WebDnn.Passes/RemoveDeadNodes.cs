@@ -14,13 +14,17 @@ public sealed class RemoveDeadNodes : IGraphPass
 
     public void Run(Graph g, PassContext ctx)
     {
+        // Backwards, so a dead chain goes in one sweep; the list is rebuilt once (removing one by one is quadratic).
+        var dead = new HashSet<Node>(ReferenceEqualityComparer.Instance);
         for (int i = g.Nodes.Count - 1; i >= 0; i--)
         {
             var n = g.Nodes[i];
             if (n.Outputs.TrueForAll(g.IsUnused))
             {
-                g.RemoveNode(n);
+                Graph.Unlink(n);
+                dead.Add(n);
             }
         }
+        g.Nodes.RemoveAll(dead.Contains);
     }
 }
