@@ -1,4 +1,5 @@
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.Js;
 
@@ -20,7 +21,7 @@ internal sealed class JsEpilogue
         _expr = expr;
         _first = firstInput;
         var outShape = kernel.Output.Shape;
-        _strides = kernel.Inputs.Skip(firstInput).Select(b => StridedLoop.Broadcast(b.Shape, outShape)).ToArray();
+        _strides = kernel.Inputs.Skip(firstInput).Select(b => RowMajor.BroadcastStrides(b.Shape, outShape)).ToArray();
     }
 
     /// <summary>Writes <c>y0[outIndex] = epilogue(value)</c>; <paramref name="coords"/> are the output coordinates (one per output dim).</summary>

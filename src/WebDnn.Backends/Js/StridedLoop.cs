@@ -60,24 +60,4 @@ internal static class StridedLoop
             c.Close();
         }
     }
-
-    /// <summary>Row-major strides of an operand broadcast (numpy-style, right-aligned) to <paramref name="outShape"/>.</summary>
-    public static long[] Broadcast(IReadOnlyList<int> shape, IReadOnlyList<int> outShape)
-    {
-        var r = new long[outShape.Count];
-        long acc = 1;
-        for (int i = shape.Count - 1, o = outShape.Count - 1; o >= 0; i--, o--)
-        {
-            if (i < 0)
-            {
-                continue;
-            }
-            r[o] = shape[i] == 1 && outShape[o] != 1 ? 0 : acc;
-            acc *= shape[i];
-        }
-        return r;
-    }
-
-    /// <summary>Row-major strides.</summary>
-    public static long[] Contiguous(IReadOnlyList<int> shape) => Broadcast(shape, shape);
 }

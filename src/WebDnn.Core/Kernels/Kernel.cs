@@ -172,18 +172,34 @@ public sealed record NormKernel(int Outer, int N, float Epsilon, bool HasScale, 
     public override string Primitive => "norm";
 }
 
-public enum ResizeMode
+/// <summary>
+/// One axis of a <see cref="ResizeKernel"/>: output coordinate o reads the <see cref="Taps"/> input indices
+/// <c>Index[o·Taps + t]</c> with weights <c>Weight[o·Taps + t]</c> (Taps is 1 for nearest, 2 for linear, 4 for cubic, more
+/// with antialias). <see cref="Outside"/> in every tap of o marks a coordinate outside the source (tf_crop_and_resize).
+/// </summary>
+public sealed record ResizeAxis(int Taps, int[] Index, float[] Weight)
 {
-    Nearest,
-    Linear,
-    Cubic,
+    /// <summary>The index of the taps of an output coordinate that lies outside the source.</summary>
+    public const int Outside = -1;
+
+    public int OutLength => Index.Length / Taps;
+
+    /// <summary>True when output coordinate o reads input o with weight 1 (the axis is not resized).</summary>
+    public bool IsIdentity(int inLength) => Taps == 1 && OutLength == inLength
+        && Index.Select((v, o) => v == o).All(b => b) && Weight.All(w => w == 1);
+
+    /// <summary>True when some output coordinate lies outside the source.</summary>
+    public bool HasOutside => Index.Contains(Outside);
 }
 
 /// <summary>
-/// ONNX Resize on any rank: per axis, x_in = f(x_out) by <see cref="CoordinateTransform"/> with <see cref="Scales"/>;
-/// nearest rounding by <see cref="NearestMode"/>; Linear is (multi)linear; Cubic uses <see cref="CubicCoeffA"/>.
+/// Separable gather-and-weight on any rank (ONNX Resize/Upsample, every mode): y[o..] = <see cref="ExtrapolationValue"/>
+/// when some axis marks o_a <see cref="ResizeAxis.Outside"/>, else the sum over all tap combinations of the product of
+/// the axes' weights times x at the axes' indices. One <see cref="ResizeAxis"/> per input axis. The coordinate
+/// transformation, rounding and interpolation were resolved into the tables at lowering (Ops/Nn/Resize.cs), so a
+/// backend only gathers and weights.
 /// </summary>
-public sealed record ResizeKernel(ResizeMode Mode, string CoordinateTransform, string NearestMode, float[] Scales, float CubicCoeffA, bool ExcludeOutside, float ExtrapolationValue) : Kernel
+public sealed record ResizeKernel(ResizeAxis[] Axes, float ExtrapolationValue) : Kernel
 {
     public override string Primitive => "resize";
 }

@@ -1,4 +1,5 @@
 using WebDnn.Core;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Ops;
 
@@ -54,17 +55,8 @@ public static class Shapes
     /// Maps an output flat index to the flat index in an input of shape <paramref name="inShape"/> broadcast to <paramref name="outShape"/>.
     /// Precompute with <see cref="BroadcastStrides"/> for loops.
     /// </summary>
-    public static int[] BroadcastStrides(int[] inShape, int[] outShape)
-    {
-        var strides = new int[outShape.Length];
-        var own = Tensor.Strides(inShape);
-        int off = outShape.Length - inShape.Length;
-        for (int i = 0; i < inShape.Length; i++)
-        {
-            strides[i + off] = inShape[i] == 1 ? 0 : own[i];
-        }
-        return strides;
-    }
+    public static int[] BroadcastStrides(int[] inShape, int[] outShape) =>
+        Array.ConvertAll(RowMajor.BroadcastStrides(inShape, outShape), s => (int)s);
 
     /// <summary>Calls <paramref name="body"/>(outIndex, inIndex0, inIndex1, …) for every element of <paramref name="outShape"/>.</summary>
     public static void ForEachBroadcast(int[] outShape, int[][] inShapes, Action<int, int[]> body)

@@ -83,7 +83,8 @@ public sealed class Resize : OpDef
                     throw ctx.Error($"scale {s[i]} must be positive");
                 }
                 scales[axes[i]] = s[i];
-                outShape[axes[i]] = (int)Math.Floor(s[i] * inShape[axes[i]]);
+                double len = Math.Floor(s[i] * inShape[axes[i]]);
+                outShape[axes[i]] = len <= int.MaxValue ? (int)len : throw ctx.Error($"scale {s[i]} makes axis {axes[i]} {len} long");
             }
         }
         else
@@ -96,7 +97,7 @@ public sealed class Resize : OpDef
             string policy = ctx.Opset >= 18 ? ctx.Str("keep_aspect_ratio_policy", "stretch") : "stretch";
             for (int i = 0; i < axes.Length; i++)
             {
-                outShape[axes[i]] = checked((int)sz[i]);
+                outShape[axes[i]] = sz[i] is >= 0 and <= int.MaxValue ? (int)sz[i] : throw ctx.Error($"size {sz[i]} of axis {axes[i]} is out of range");
                 scales[axes[i]] = inShape[axes[i]] == 0 ? 1 : (double)sz[i] / inShape[axes[i]];
             }
             if (policy != "stretch")
@@ -113,6 +114,13 @@ public sealed class Resize : OpDef
                     scales[a] = common;
                     outShape[a] = (int)(common * inShape[a] + 0.5);
                 }
+            }
+        }
+        for (int a = 0; a < rank; a++)
+        {
+            if (inShape[a] == 0 && outShape[a] > 0)
+            {
+                throw ctx.Error($"axis {a} is empty and cannot be resized to {outShape[a]}");
             }
         }
         double[]? roi = null;
@@ -171,10 +179,7 @@ public sealed class Resize : OpDef
     /// <summary>Separable interpolation of <paramref name="x"/> by <paramref name="plan"/>.</summary>
     public static Tensor Run(NodeContext ctx, Tensor x, Plan plan)
     {
-        if (plan.Antialias && plan.Mode == "nearest")
-        {
-            throw ctx.Error("antialias is not defined for mode nearest");
-        }
+        CheckAntialias(ctx, plan);
         var shape = (int[])x.Shape.Clone();
         var data = x.ToDoubles();
         for (int d = 0; d < shape.Length; d++)
@@ -184,7 +189,7 @@ public sealed class Resize : OpDef
             {
                 continue;
             }
-            var taps = AxisTaps(plan, d, lin, lout);
+            var (count, idx, w) = AxisTaps(plan, d, lin, lout);
             int outer = shape[..d].Aggregate(1, (a, b) => a * b);
             int inner = shape[(d + 1)..].Aggregate(1, (a, b) => a * b);
             var y = new double[(long)outer * lout * inner];
@@ -192,14 +197,13 @@ public sealed class Resize : OpDef
             {
                 for (int j = 0; j < lout; j++)
                 {
-                    var (idx, w, outside) = taps[j];
                     int yb = (o * lout + j) * inner;
-                    if (outside)
+                    if (idx[j * count] == ResizeAxis.Outside)
                     {
                         Array.Fill(y, plan.Extrapolation, yb, inner);
                         continue;
                     }
-                    for (int t = 0; t < idx.Length; t++)
+                    for (int t = j * count; t < (j + 1) * count; t++)
                     {
                         if (w[t] == 0)
                         {
@@ -250,19 +254,39 @@ public sealed class Resize : OpDef
         }
     }
 
-    private static (int[] Idx, double[] W, bool Outside)[] AxisTaps(Plan plan, int d, int lin, int lout)
+    /// <summary>
+    /// The interpolation along axis <paramref name="d"/> as a tap table: output coordinate j reads the
+    /// <c>Count</c> input indices <c>Index[j·Count + t]</c> with weights <c>Weight[j·Count + t]</c>; every index of j is
+    /// <see cref="ResizeAxis.Outside"/> when j maps outside the source (tf_crop_and_resize). An axis that is not
+    /// resized (same length, scale 1, no roi) is the identity. This is the one place the coordinate transformation,
+    /// rounding and weights are computed: the evaluator runs these tables, and the lowering ships them in the kernel.
+    /// </summary>
+    public static (int Count, int[] Index, double[] Weight) AxisTaps(Plan plan, int d, int lin, int lout)
     {
-        var taps = new (int[], double[], bool)[lout];
+        if (lin == lout && plan.Scales[d] == 1.0 && plan.Roi is null)
+        {
+            return (1, Enumerable.Range(0, lout).ToArray(), Enumerable.Repeat(1.0, lout).ToArray());
+        }
+        bool nearest = plan.Mode == "nearest", cubic = plan.Mode == "cubic";
         double scale = plan.Scales[d];
+        double support = cubic ? 2 : 1;
+        double ks = plan.Antialias ? Math.Min(scale, 1.0) : 1.0;
+        // Taps iStart..iEnd-1 around the base cell; antialias stretches the kernel by 1/scale when downsampling.
+        int iStart = (int)Math.Floor(-support / ks) + 1;
+        int n = nearest ? 1 : 2 - 2 * iStart;
+        var index = new int[lout * n];
+        var weight = new double[lout * n];
         for (int j = 0; j < lout; j++)
         {
+            var idx = index.AsSpan(j * n, n);
+            var w = weight.AsSpan(j * n, n);
             double xo = SourceCoord(plan, d, lin, lout, j);
             if (double.IsNaN(xo))
             {
-                taps[j] = ([], [], true);
+                idx.Fill(ResizeAxis.Outside);
                 continue;
             }
-            if (plan.Mode == "nearest")
+            if (nearest)
             {
                 double fl = Math.Floor(xo), frac = xo - fl;
                 bool integer = frac == 0;
@@ -274,7 +298,8 @@ public sealed class Resize : OpDef
                     "ceil" => (int)fl + 1,
                     _ => frac <= 0.5 ? (int)fl : (int)fl + 1,
                 };
-                taps[j] = ([Math.Clamp(pick, 0, lin - 1)], [1.0], false);
+                idx[0] = Math.Clamp(pick, 0, lin - 1);
+                w[0] = 1;
                 continue;
             }
             // base/ratio with ratio in (0, 1] (an integer coordinate is the right neighbour of its left cell).
@@ -285,14 +310,6 @@ public sealed class Resize : OpDef
                 bse--;
                 ratio = 1;
             }
-            bool cubic = plan.Mode == "cubic";
-            double support = cubic ? 2 : 1;
-            double ks = plan.Antialias ? Math.Min(scale, 1.0) : 1.0;
-            int iStart = (int)Math.Floor(-support / ks) + 1;
-            int iEnd = 2 - iStart;
-            int n = iEnd - iStart;
-            var idx = new int[n];
-            var w = new double[n];
             double sum = 0;
             for (int t = 0; t < n; t++)
             {
@@ -316,15 +333,18 @@ public sealed class Resize : OpDef
             }
             if (plan.ExcludeOutside)
             {
-                double s2 = w.Sum();
+                double s2 = 0;
+                foreach (var v in w)
+                {
+                    s2 += v;
+                }
                 for (int t = 0; t < n; t++)
                 {
                     w[t] = s2 == 0 ? 0 : w[t] / s2;
                 }
             }
-            taps[j] = (idx, w, false);
         }
-        return taps;
+        return (n, index, weight);
     }
 
     private static double Cubic(double x, double a)
@@ -347,18 +367,34 @@ public sealed class Resize : OpDef
         return LowerPlan(ctx, plan);
     }
 
-    /// <summary>Emits a <see cref="ResizeKernel"/> for a resolved plan (shared with Upsample).</summary>
+    /// <summary>Largest tap table of one lowered axis (output length × taps), so a hostile scale cannot blow up a package.</summary>
+    public const int MaxTapTable = 1 << 24;
+
+    /// <summary>Emits a <see cref="ResizeKernel"/> carrying <see cref="AxisTaps"/>' tables for a resolved plan (shared with Upsample).</summary>
     public static bool LowerPlan(LowerContext ctx, Plan plan)
     {
-        if (plan.Antialias || plan.Coord == "tf_crop_and_resize")
+        CheckAntialias(ctx, plan);
+        var x = ctx.InputShape(0);
+        var axes = new ResizeAxis[x.Length];
+        for (int d = 0; d < x.Length; d++)
         {
-            ctx.Unsupported($"Resize with {(plan.Antialias ? "antialias" : "tf_crop_and_resize")} has no kernel lowering");
-            return false;
+            var (count, index, weight) = AxisTaps(plan, d, x[d], plan.OutShape[d]);
+            if (index.Length > MaxTapTable)
+            {
+                ctx.Unsupported($"Resize axis {d} needs a tap table of {index.Length} entries (at most {MaxTapTable})");
+                return false;
+            }
+            axes[d] = new ResizeAxis(count, index, Array.ConvertAll(weight, v => (float)v));
         }
-        var mode = plan.Mode switch { "linear" => ResizeMode.Linear, "cubic" => ResizeMode.Cubic, _ => ResizeMode.Nearest };
-        ctx.Emit(new ResizeKernel(mode, plan.Coord, plan.NearestMode, plan.Scales.Select(s => (float)s).ToArray(), (float)plan.CubicA,
-            plan.ExcludeOutside, (float)plan.Extrapolation)
-        { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
+        ctx.Emit(new ResizeKernel(axes, (float)plan.Extrapolation) { Inputs = [ctx.Input(0)], Outputs = [ctx.Output(0)] });
         return true;
+    }
+
+    private static void CheckAntialias(NodeContext ctx, Plan plan)
+    {
+        if (plan.Antialias && plan.Mode == "nearest")
+        {
+            throw ctx.Error("antialias is not defined for mode nearest");
+        }
     }
 }

@@ -1,5 +1,6 @@
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 
 namespace WebDnn.Ops.TensorOps;
 
@@ -118,7 +119,7 @@ public sealed class Pad : OpDef
                     {
                         PadMode.Edge => Math.Clamp(c, 0, size - 1),
                         PadMode.Wrap => ((c % size) + size) % size,
-                        PadMode.Reflect => CopyKernelReference.Reflect(c, size),
+                        PadMode.Reflect => CopyReference.Reflect(c, size),
                         _ => -1,
                     };
                     if (c < 0)

@@ -1,6 +1,7 @@
 using WebDnn.Backends.Common;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 using WebDnn.Lowering;
 
 namespace WebDnn.Tests.Backends;
@@ -40,7 +41,7 @@ public sealed class JsBackendTests : IDisposable
             var got = result.Outputs[io.Name];
             Assert.Equal(io.KernelBuffer.Shape, got.Shape);
             var g = got.ToDoubles();
-            var e = expected[io.KernelBuffer.Id];
+            var e = expected[io.Name].ToDoubles();
             Assert.Equal(e.Length, g.Length);
             for (int i = 0; i < e.Length; i++)
             {
@@ -285,19 +286,24 @@ public sealed class JsBackendTests : IDisposable
     }
 
     [Fact]
-    public void Resize_nearest_and_linear()
+    public void Resize_gathers_and_weights_its_tap_tables()
     {
         var pb = new ProgramBuilder();
         var x = pb.Input("x", F, [1, 2, 3, 4]);
-        var n = pb.Act(F, 1, 2, 6, 8);
-        pb.Add(new ResizeKernel(ResizeMode.Nearest, "asymmetric", "floor", [1, 1, 2, 2], -0.75f, false, 0) { Inputs = [x], Outputs = [n] });
+        ResizeAxis Same(int n) => new(1, [.. Enumerable.Range(0, n)], [.. Enumerable.Repeat(1f, n)]);
+        // Nearest: one tap of weight 1 per output (a pure gather), indices in any order.
+        var n = pb.Act(F, 1, 2, 4, 5);
+        pb.Add(new ResizeKernel([Same(1), Same(2), new(1, [0, 0, 2, 1], [1, 1, 1, 1]), new(1, [3, 0, 1, 1, 2], [1, 1, 1, 1, 1])], 0) { Inputs = [x], Outputs = [n] });
         pb.Output("nearest", n);
-        var l = pb.Act(F, 1, 2, 6, 8);
-        pb.Add(new ResizeKernel(ResizeMode.Linear, "half_pixel", "round_prefer_floor", [1, 1, 2, 2], -0.75f, false, 0) { Inputs = [x], Outputs = [l] });
-        pb.Output("linear", l);
-        var d = pb.Act(F, 1, 2, 2, 2);
-        pb.Add(new ResizeKernel(ResizeMode.Linear, "half_pixel", "round_prefer_floor", [1, 1, 2 / 3f, 0.5f], -0.75f, false, 0) { Inputs = [x], Outputs = [d] });
-        pb.Output("down", d);
+        // Two taps (linear) on one axis, four (cubic-like, negative weights) on the other.
+        var l = pb.Act(F, 1, 2, 2, 3);
+        pb.Add(new ResizeKernel([Same(1), Same(2), new(2, [0, 1, 1, 2], [0.25f, 0.75f, 0.5f, 0.5f]),
+            new(4, [0, 0, 1, 2, 0, 1, 2, 3, 1, 2, 3, 3], [-0.1f, 0.6f, 0.6f, -0.1f, 0.2f, 0.3f, 0.3f, 0.2f, 0, 1, 0, 0])], 0) { Inputs = [x], Outputs = [l] });
+        pb.Output("linear_cubic", l);
+        // Output coordinates outside the source (tf_crop_and_resize) take the extrapolation value.
+        var o = pb.Act(F, 1, 2, 3, 2);
+        pb.Add(new ResizeKernel([Same(1), Same(2), new(2, [-1, -1, 0, 1, 2, 2], [0, 0, 0.5f, 0.5f, 1, 0]), new(1, [3, -1], [1, 0])], 7.5f) { Inputs = [x], Outputs = [o] });
+        pb.Output("outside", o);
         Check(pb);
     }
 

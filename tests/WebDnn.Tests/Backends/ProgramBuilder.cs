@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 
 namespace WebDnn.Tests.Backends;
 
@@ -11,14 +12,25 @@ public sealed class ProgramBuilder
 
     public KernelProgram Program { get; } = new();
 
-    public Dictionary<int, double[]> InputValues { get; } = [];
+    /// <summary>The input values by name, in the kernel element type.</summary>
+    public Dictionary<string, Tensor> InputValues { get; } = new(StringComparer.Ordinal);
+
+    private Tensor Values(DataType dt, int[] shape, Func<Random, double> gen)
+    {
+        var t = Tensor.Zeros(dt, shape);
+        for (int i = 0; i < t.Length; i++)
+        {
+            KernelReference.Store(t, i, gen(_rng));
+        }
+        return t;
+    }
 
     public KernelBuffer Input(string name, DataType dt, int[] shape, DataType? onnxType = null, Func<Random, double>? gen = null)
     {
         var b = Program.NewBuffer(dt, shape, BufferKind.Input);
         Program.Inputs.Add(new ProgramIO(name, onnxType ?? dt, shape.Select(d => Dim.Of(d)).ToArray(), b));
         gen ??= r => Math.Round(r.NextDouble() * 4 - 2, 3);
-        InputValues[b.Id] = Enumerable.Range(0, (int)b.Length).Select(_ => KernelReference.Store(gen(_rng), dt)).ToArray();
+        InputValues[name] = Values(dt, shape, gen);
         return b;
     }
 
@@ -26,7 +38,7 @@ public sealed class ProgramBuilder
     {
         var b = Program.NewBuffer(dt, shape, BufferKind.Weight);
         gen ??= r => r.NextDouble() * 2 - 1;
-        b.Weight = Tensor.FromDoubles(dt, shape, Enumerable.Range(0, (int)b.Length).Select(_ => KernelReference.Store(gen(_rng), dt)).ToArray());
+        b.Weight = Values(dt, shape, gen);
         return b;
     }
 
@@ -48,7 +60,7 @@ public sealed class ProgramBuilder
     }
 
     /// <summary>The inputs as raw tensors for the Node driver (in the ONNX type the manifest declares).</summary>
-    public Dictionary<string, RawTensor> RawInputs() => Program.Inputs.ToDictionary(io => io.Name, io => Raw(io.OnnxType, io.KernelBuffer.Shape, InputValues[io.KernelBuffer.Id]));
+    public Dictionary<string, RawTensor> RawInputs() => Program.Inputs.ToDictionary(io => io.Name, io => Raw(io.OnnxType, io.KernelBuffer.Shape, InputValues[io.Name].ToDoubles()));
 
     public static RawTensor Raw(DataType dt, int[] shape, double[] v) => dt switch
     {

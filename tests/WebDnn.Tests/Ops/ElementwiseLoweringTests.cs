@@ -1,10 +1,10 @@
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 using WebDnn.Lowering;
 using WebDnn.Onnx;
 using WebDnn.Ops;
 using WebDnn.Passes;
-using WebDnn.Tests.Backends;
 using WebDnn.Tooling.Conformance;
 using Xunit.Abstractions;
 using static WebDnn.Tests.Ops.ElementwiseTestHelpers;
@@ -56,15 +56,10 @@ public sealed class ElementwiseLoweringTests(ITestOutputHelper output)
             {
                 new InferShapes().Run(g, new PassContext());
                 var program = Lowerer.Lower(g);
-                var values = new Dictionary<int, double[]>();
-                for (int i = 0; i < inputs.Count; i++)
-                {
-                    values[program.Inputs[i].KernelBuffer.Id] = inputs[i].ToDoubles();
-                }
-                var outs = KernelReference.Run(program, values);
+                var outs = KernelReference.Run(program, program.Inputs.Select((io, i) => (io.Name, inputs[i])).ToDictionary());
                 for (int i = 0; i < expected.Count; i++)
                 {
-                    var actual = Tensor.FromDoubles(expected[i].DataType, expected[i].Shape, outs[program.Outputs[i].KernelBuffer.Id]);
+                    var actual = Tensor.FromDoubles(expected[i].DataType, expected[i].Shape, outs[program.Outputs[i].Name].ToDoubles());
                     if (NodeTestSuite.Compare(expected[i], actual) is { } diff)
                     {
                         failures.Add($"{c.Name}: output {i}: {diff}");

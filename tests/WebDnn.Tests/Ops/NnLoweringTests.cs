@@ -1,5 +1,6 @@
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 using WebDnn.Lowering;
 using WebDnn.Ops;
 using static WebDnn.Tests.Ops.ElementwiseTestHelpers;
@@ -96,7 +97,7 @@ public sealed class NnLoweringTests
         var copy = p.Kernels.OfType<CopyKernel>().First();
         var a = Tensor.FromFloats([3, 2], [1, 2, 3, 4, 5, 6]);
         var at = Tensor.Zeros(DataType.Float32, copy.Output.Shape);
-        CopyKernelReference.Execute(copy, a, at);
+        CopyReference.Run(copy, a, at);
         Assert.Equal(new float[] { 1, 3, 5, 2, 4, 6 }, at.Floats);
     }
 
@@ -189,7 +190,11 @@ public sealed class NnLoweringTests
             %y = Resize(%x, _, _, %sz) {mode="linear"}
             output %y
             """));
-        Assert.Equal([1f, 1f, 2f, 1.5f], rs.Scales);
-        Assert.Equal(("half_pixel", ResizeMode.Linear), (rs.CoordinateTransform, rs.Mode));
+        // Axes 0 and 1 are not resized; half_pixel linear taps are precomputed: output 0 of axis 2 maps to -0.25
+        // (both taps clamp to input 0), output 1 to 0.25.
+        Assert.True(rs.Axes[0].IsIdentity(1) && rs.Axes[1].IsIdentity(3));
+        Assert.Equal((2, 8, 2, 6), (rs.Axes[2].Taps, rs.Axes[2].OutLength, rs.Axes[3].Taps, rs.Axes[3].OutLength));
+        Assert.Equal([0, 0, 0, 1], rs.Axes[2].Index[..4]);
+        Assert.Equal([0.25f, 0.75f, 0.75f, 0.25f], rs.Axes[2].Weight[..4]);
     }
 }

@@ -260,6 +260,17 @@ public sealed class NnOpsTests
             %y = GlobalAveragePool(%x)
             output %y
             """, x));
+        // GlobalLpPool, p = 2 by default and p = 1: sqrt(1² + … + 9²) = sqrt(285); 1 + … + 9 = 45.
+        Close([Math.Sqrt(285)], Eval("""
+            input %x: f32[1,1,3,3]
+            %y = GlobalLpPool(%x)
+            output %y
+            """, x));
+        Close([45], Eval("""
+            input %x: f32[1,1,3,3]
+            %y = GlobalLpPool(%x) {p=1}
+            output %y
+            """, x));
         var m = EvalAll("""
             input %x: f32[1,1,3,3]
             %y, %i = MaxPool(%x) {kernel_shape=[2,2]}

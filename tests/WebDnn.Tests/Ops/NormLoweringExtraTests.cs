@@ -1,8 +1,8 @@
 using WebDnn.Core;
+using WebDnn.Core.Kernels.Reference;
 using WebDnn.Lowering;
 using WebDnn.Onnx;
 using WebDnn.Passes;
-using WebDnn.Tests.Backends;
 using WebDnn.Tooling.Conformance;
 
 namespace WebDnn.Tests.Ops;
@@ -26,13 +26,8 @@ public sealed class NormLoweringExtraTests
             var expected = c.LoadTensors("output");
             new InferShapes().Run(g, new PassContext());
             var program = Lowerer.Lower(g);
-            var values = new Dictionary<int, double[]>();
-            for (int i = 0; i < inputs.Count; i++)
-            {
-                values[program.Inputs[i].KernelBuffer.Id] = inputs[i].ToDoubles();
-            }
-            var outs = KernelReference.Run(program, values);
-            var actual = Tensor.FromDoubles(expected[0].DataType, expected[0].Shape, outs[program.Outputs[0].KernelBuffer.Id]);
+            var outs = KernelReference.Run(program, program.Inputs.Select((io, i) => (io.Name, inputs[i])).ToDictionary());
+            var actual = Tensor.FromDoubles(expected[0].DataType, expected[0].Shape, outs[program.Outputs[0].Name].ToDoubles());
             if (NodeTestSuite.Compare(expected[0], actual) is { } diff)
             {
                 failures.Add($"{c.Name}: {diff}");

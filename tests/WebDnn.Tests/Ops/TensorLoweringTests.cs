@@ -1,5 +1,6 @@
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 using WebDnn.Lowering;
 using static WebDnn.Tests.Ops.ElementwiseTestHelpers;
 using static WebDnn.Tests.Ops.TensorTestGraphs;
@@ -236,12 +237,12 @@ public sealed class TensorLoweringTests
     }
 
     [Fact]
-    public void CopyKernelReference_ReflectMatchesNumpy()
+    public void CopyReference_ReflectMatchesNumpy()
     {
         // numpy.pad(np.arange(1, 4), 5, mode='reflect') = [2 1 2 3 2 1 2 3 2 1 2 3 2]
         var k = new CopyKernel([13], [3], [0], [1], [-5], 0, [1], PadMode.Reflect, 0) { Inputs = [], Outputs = [] };
         var output = Tensor.Zeros(DataType.Float32, 13);
-        WebDnn.Ops.CopyKernelReference.Execute(k, F32(1, 2, 3), output);
+        CopyReference.Run(k, F32(1, 2, 3), output);
         Assert.Equal([2f, 1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2], output.Floats);
     }
 }

@@ -1,4 +1,5 @@
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.Js.Kernels;
 

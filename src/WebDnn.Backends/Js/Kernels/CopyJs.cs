@@ -1,4 +1,5 @@
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.Js.Kernels;
 
@@ -12,7 +13,7 @@ internal static class CopyJs
     public static void Emit(JsKernelContext c, CopyKernel k)
     {
         int rank = k.Shape.Length;
-        var inStrides = StridedLoop.Contiguous(k.InShape);
+        var inStrides = RowMajor.Strides(k.InShape);
         var check = new bool[k.InShape.Length];
         for (int j = 0; j < check.Length; j++)
         {

@@ -1,4 +1,5 @@
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.Js.Kernels;
 
@@ -19,8 +20,8 @@ internal static class ElementwiseJs
             c.Code.Line($"const a{i} = {JsKernelContext.In(i)}[0];");
         }
         var streamed = used.Where(i => k.Inputs[i].Length != 1).ToList();
-        var strides = new List<long[]> { StridedLoop.Contiguous(outShape) };
-        strides.AddRange(streamed.Select(i => StridedLoop.Broadcast(k.Inputs[i].Shape, outShape)));
+        var strides = new List<long[]> { RowMajor.Strides(outShape) };
+        strides.AddRange(streamed.Select(i => RowMajor.BroadcastStrides(k.Inputs[i].Shape, outShape)));
         StridedLoop.Emit(c.Code, outShape, strides, Enumerable.Repeat("0", strides.Count).ToList(), "i", idx =>
         {
             for (int j = 0; j < streamed.Count; j++)

@@ -1,4 +1,5 @@
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.Js.Kernels;
 
@@ -8,12 +9,12 @@ internal static class GatherElementsJs
     public static void Emit(JsKernelContext c, GatherElementsKernel k)
     {
         var idxShape = k.Inputs[1].Shape;
-        var dataStrides = StridedLoop.Contiguous(k.Inputs[0].Shape);
+        var dataStrides = RowMajor.Strides(k.Inputs[0].Shape);
         long axisLen = k.Inputs[0].Shape[k.Axis];
         long axisStride = dataStrides[k.Axis];
         var walk = (long[])dataStrides.Clone();
         walk[k.Axis] = 0;
-        StridedLoop.Emit(c.Code, idxShape, [StridedLoop.Contiguous(idxShape), walk], ["0", "0"], "i", idx =>
+        StridedLoop.Emit(c.Code, idxShape, [RowMajor.Strides(idxShape), walk], ["0", "0"], "i", idx =>
         {
             c.Code.Line($"let q = x1[{idx[0]}];");
             c.Code.Line($"if (q < 0) q += {axisLen};");

@@ -1,4 +1,5 @@
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.Js.Kernels;
 
@@ -34,9 +35,9 @@ internal static class MatMulJs
         long mn = (long)m * n;
         var operands = new List<long[]>
         {
-            StridedLoop.Broadcast([.. aBatch, 1, 1], full)[..rank].Select(s => s * m * kk).ToArray(),
-            StridedLoop.Broadcast([.. bBatch, 1, 1], full)[..rank].Select(s => s * kk * n).ToArray(),
-            StridedLoop.Contiguous(batch).Select(s => s * mn).ToArray(),
+            RowMajor.BroadcastStrides([.. aBatch, 1, 1], full)[..rank].Select(s => s * m * kk).ToArray(),
+            RowMajor.BroadcastStrides([.. bBatch, 1, 1], full)[..rank].Select(s => s * kk * n).ToArray(),
+            RowMajor.Strides(batch).Select(s => s * mn).ToArray(),
         };
 
         var code = c.Code;
@@ -104,7 +105,7 @@ internal static class MatMulJs
     private sealed class Epilogue(MatMulKernel k, int[] full)
     {
         private readonly JsEpilogue _epi = new(WithShape(k, full), k.Epilogue, k.EpilogueFirstInput);
-        private readonly long[]? _bias = k.HasBias ? StridedLoop.Broadcast(k.Inputs[2].Shape, full) : null;
+        private readonly long[]? _bias = k.HasBias ? RowMajor.BroadcastStrides(k.Inputs[2].Shape, full) : null;
 
         public void Rows(JsCode code, int rows, string acc, int panel, List<string> batchCoords)
         {

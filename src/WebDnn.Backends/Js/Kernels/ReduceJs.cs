@@ -1,4 +1,5 @@
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.Js.Kernels;
 
@@ -8,13 +9,13 @@ internal static class ReduceJs
     public static void Emit(JsKernelContext c, ReduceKernel k)
     {
         var x = k.Inputs[0].Shape;
-        var strides = StridedLoop.Contiguous(x);
+        var strides = RowMajor.Strides(x);
         var kept = Enumerable.Range(0, x.Length).Where(a => !k.Axes.Contains(a)).ToArray();
         var keptShape = kept.Select(a => x[a]).ToArray();
         var redShape = k.Axes.Select(a => x[a]).ToArray();
         long count = redShape.Aggregate(1L, (a, d) => a * d);
         var code = c.Code;
-        StridedLoop.Emit(code, keptShape, [StridedLoop.Contiguous(keptShape), kept.Select(a => strides[a]).ToArray()], ["0", "0"], "o", outer =>
+        StridedLoop.Emit(code, keptShape, [RowMajor.Strides(keptShape), kept.Select(a => strides[a]).ToArray()], ["0", "0"], "o", outer =>
         {
             string y = outer[0], xb = outer[1];
             if (k.Kind is ReduceKind.ArgMax or ReduceKind.ArgMin)

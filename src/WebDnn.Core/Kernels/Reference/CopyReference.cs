@@ -1,23 +1,15 @@
-using WebDnn.Core;
-using WebDnn.Core.Kernels;
-
-namespace WebDnn.Ops;
+namespace WebDnn.Core.Kernels.Reference;
 
 /// <summary>
-/// The reference semantics of <see cref="CopyKernel"/> on concrete tensors: what every backend's copy kernel must do.
-/// Used by tests to check that a lowering to copies computes what the op's reference evaluator computes.
+/// copy (the index map): for each iteration index idx over <see cref="CopyKernel.Shape"/>, input coordinate
+/// j = InStart[j] + Σ_k (InAxis[k] == j ? InStep[k]·idx[k] : 0) of the input viewed as <see cref="CopyKernel.InShape"/>;
+/// coordinates outside [0, InShape[j]) follow the mode (Constant: the element is PadValue; Edge: clamp; Reflect: mirror
+/// without repeating the edge; Wrap: modulo; None: an error). The element written is OutOffset + Σ_k idx[k]·OutStrides[k]
+/// of the output's flat storage. Elements move unchanged (any element type).
 /// </summary>
-public static class CopyKernelReference
+public static class CopyReference
 {
-    /// <summary>
-    /// Runs <paramref name="k"/> reading <paramref name="input"/> (viewed as <see cref="CopyKernel.InShape"/>) and writing
-    /// into <paramref name="output"/> (same element type, any shape: only its flat storage is addressed).
-    /// For each iteration index idx over <see cref="CopyKernel.Shape"/>: input coordinate
-    /// j = InStart[j] + Σ_k (InAxis[k] == j ? InStep[k]·idx[k] : 0); coordinates outside [0, InShape[j]) follow the mode
-    /// (Constant: the element is PadValue; Edge: clamp; Reflect: mirror without repeating the edge; Wrap: modulo;
-    /// None: an error). The element written is OutOffset + Σ_k idx[k]·OutStrides[k].
-    /// </summary>
-    public static void Execute(CopyKernel k, Tensor input, Tensor output)
+    public static void Run(CopyKernel k, Tensor input, Tensor output)
     {
         if (input.DataType != output.DataType)
         {
@@ -69,6 +61,10 @@ public static class CopyKernelReference
                 }
                 inIndex += c * inStrides[j];
             }
+            if (outIndex < 0 || outIndex >= output.Length)
+            {
+                throw new ArgumentException($"copy kernel writes element {outIndex} of {output.Length}");
+            }
             if (pad)
             {
                 output.SetDouble((int)outIndex, k.PadValue);
@@ -77,14 +73,7 @@ public static class CopyKernelReference
             {
                 Array.Copy(input.Data, (int)inIndex, output.Data, (int)outIndex, 1);
             }
-            for (int a = rank - 1; a >= 0; a--)
-            {
-                if (++idx[a] < k.Shape[a])
-                {
-                    break;
-                }
-                idx[a] = 0;
-            }
+            Geometry.RowMajor.Next(idx, k.Shape);
         }
     }
 

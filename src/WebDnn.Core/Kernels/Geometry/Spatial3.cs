@@ -1,15 +1,18 @@
-namespace WebDnn.Backends.Js.Kernels;
+namespace WebDnn.Core.Kernels.Geometry;
 
-/// <summary>1-3 spatial dimensions padded to exactly three (leading size-1 axes, stride 1, pad 0, dilation 1),
-/// so conv, conv_transpose and pool have one code path for every rank.</summary>
-internal sealed record Spatial3(long[] In, long[] Out, long[] Kernel, long[] Strides, long[] PadsBegin, long[] PadsEnd, long[] Dilations)
+/// <summary>
+/// The spatial geometry of a conv, conv_transpose or pool kernel with 1-3 spatial dimensions, padded to exactly three
+/// (leading size-1 axes, stride 1, pad 0, dilation 1), so backends write one code path for every rank.
+/// </summary>
+public sealed record Spatial3(long[] In, long[] Out, long[] Kernel, long[] Strides, long[] PadsBegin, long[] PadsEnd, long[] Dilations)
 {
+    /// <summary>Pads the last <c>kernel.Length</c> axes of <paramref name="inShape"/>/<paramref name="outShape"/> (and the parameters) to three.</summary>
     public static Spatial3 Of(int[] inShape, int[] outShape, int[] kernel, int[] strides, int[] pads, int[] dilations)
     {
         int s = kernel.Length;
         if (s is < 1 or > 3)
         {
-            throw new NotSupportedException($"js backend: {s} spatial dimensions (1-3 supported)");
+            throw new NotSupportedException($"{s} spatial dimensions (1-3 supported)");
         }
         long[] Pad(IEnumerable<int> v, long fill) => [.. Enumerable.Repeat(fill, 3 - s), .. v.Select(x => (long)x)];
         return new Spatial3(
@@ -26,7 +29,7 @@ internal sealed record Spatial3(long[] In, long[] Out, long[] Kernel, long[] Str
 
     public long KernelSize => Kernel[0] * Kernel[1] * Kernel[2];
 
-    /// <summary>For each kernel tap t of the last axis, the output range [lo, hi) whose input o*s - p + t*d is inside [0, In).</summary>
+    /// <summary>For each kernel tap t of <paramref name="axis"/>, the output range [lo, hi) whose input o*s - p + t*d is inside [0, In).</summary>
     public (long Lo, long Hi)[] ValidOut(int axis) => Enumerable.Range(0, (int)Kernel[axis]).Select(t =>
     {
         long off = t * Dilations[axis] - PadsBegin[axis];
