@@ -7,16 +7,11 @@ using WebDnn.Lowering;
 namespace WebDnn.Tests.Backends;
 
 /// <summary>
-/// Generated JS kernels, run in Node through the bundled webdnn.mjs, against <see cref="KernelReference"/>.
+/// Generated JS kernels on hand-picked cases, run in Node through the bundled webdnn.mjs, against <see cref="KernelReference"/>
+/// (<see cref="BackendHarness"/>); random shapes are in <see cref="PrimitiveRandomShapeTests"/>.
 /// </summary>
 public sealed class JsBackendTests : IDisposable
 {
-    /// <summary>
-    /// f32 tolerance: both sides accumulate in double and round once to f32 on store, so they differ only by summation
-    /// order (matmul/conv/reduce) and by libm (JS Math.exp vs .NET): a few f32 ulps.
-    /// </summary>
-    private const double F32Rtol = 1e-5, F32Atol = 1e-6;
-
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "webdnn-js-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -32,25 +27,7 @@ public sealed class JsBackendTests : IDisposable
     private string Check(ProgramBuilder pb)
     {
         string pkg = Path.Combine(_dir, "pkg");
-        PackageWriter.Write(pb.Program, pkg, ["js"]);
-        var result = NodeRunner.Run(pkg, pb.RawInputs());
-        Assert.True(result.Ok, result.Error);
-        var expected = KernelReference.Run(pb.Program, pb.InputValues);
-        foreach (var io in pb.Program.Outputs)
-        {
-            var got = result.Outputs[io.Name];
-            Assert.Equal(io.KernelBuffer.Shape, got.Shape);
-            var g = got.ToDoubles();
-            var e = expected[io.Name].ToDoubles();
-            Assert.Equal(e.Length, g.Length);
-            for (int i = 0; i < e.Length; i++)
-            {
-                bool ok = io.KernelBuffer.DataType == F
-                    ? (double.IsNaN(e[i]) && double.IsNaN(g[i])) || e[i] == g[i] || Math.Abs(e[i] - g[i]) <= F32Atol + F32Rtol * Math.Abs(e[i])
-                    : e[i] == g[i];
-                Assert.True(ok, $"output '{io.Name}'[{i}]: expected {e[i]:R}, got {g[i]:R}");
-            }
-        }
+        BackendHarness.AssertMatchesReference("js", pb, pkg);
         return pkg;
     }
 
@@ -298,7 +275,8 @@ public sealed class JsBackendTests : IDisposable
         // Two taps (linear) on one axis, four (cubic-like, negative weights) on the other.
         var l = pb.Act(F, 1, 2, 2, 3);
         pb.Add(new ResizeKernel([Same(1), Same(2), new(2, [0, 1, 1, 2], [0.25f, 0.75f, 0.5f, 0.5f]),
-            new(4, [0, 0, 1, 2, 0, 1, 2, 3, 1, 2, 3, 3], [-0.1f, 0.6f, 0.6f, -0.1f, 0.2f, 0.3f, 0.3f, 0.2f, 0, 1, 0, 0])], 0) { Inputs = [x], Outputs = [l] });
+            new(4, [0, 0, 1, 2, 0, 1, 2, 3, 1, 2, 3, 3], [-0.1f, 0.6f, 0.6f, -0.1f, 0.2f, 0.3f, 0.3f, 0.2f, 0, 1, 0, 0])], 0)
+        { Inputs = [x], Outputs = [l] });
         pb.Output("linear_cubic", l);
         // Output coordinates outside the source (tf_crop_and_resize) take the extrapolation value.
         var o = pb.Act(F, 1, 2, 3, 2);

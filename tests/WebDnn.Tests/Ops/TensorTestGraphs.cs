@@ -2,7 +2,10 @@ using WebDnn.Core;
 using WebDnn.Core.Kernels;
 using WebDnn.Core.Kernels.Reference;
 using WebDnn.Lowering;
+using WebDnn.Onnx;
 using WebDnn.Ops;
+using WebDnn.Passes;
+using WebDnn.Tooling.Conformance;
 using static WebDnn.Tests.Ops.ElementwiseTestHelpers;
 
 namespace WebDnn.Tests.Ops;
@@ -45,5 +48,54 @@ internal static class TensorTestGraphs
             io => Lowerer.ToKernelType(inputs[g.Inputs.FindIndex(v => v.Name == io.Name)], io.KernelBuffer.DataType, io.Name));
         var outs = KernelReference.Run(program, byName);
         return program.Outputs.Select(o => outs[o.Name]).ToArray();
+    }
+
+    /// <summary>
+    /// Lowers the ONNX node tests whose names start with one of <paramref name="prefixes"/> (not the _expanded ones), runs
+    /// them with <see cref="KernelReference"/> and compares output 0 with the expected output (the suite's tolerance).
+    /// With <paramref name="freezeParameters"/> every graph input after the first becomes a constant from the test data
+    /// (packages bake roi/scales/sizes/axes in). <paramref name="check"/> inspects each lowered program.
+    /// Returns how many cases ran and a line per failure.
+    /// </summary>
+    public static (int Checked, List<string> Failures) RunLoweredNodeTests(string[] prefixes, bool freezeParameters, Action<KernelProgram>? check = null)
+    {
+        int count = 0;
+        var failures = new List<string>();
+        foreach (var c in NodeTestSuite.Cases().Where(c => prefixes.Any(p => c.Name.StartsWith(p, StringComparison.Ordinal)) && !c.Name.EndsWith("_expanded", StringComparison.Ordinal)))
+        {
+            var g = OnnxImporter.Load(c.ModelPath);
+            var inputs = c.LoadTensors("input");
+            var expected = c.LoadTensors("output");
+            if (freezeParameters)
+            {
+                foreach (var (v, t) in g.Inputs.Zip(inputs).Skip(1).ToList())
+                {
+                    v.Const = t;
+                    v.Type = t.Type;
+                    g.Inputs.Remove(v);
+                }
+                inputs = inputs.Take(1).ToList();
+            }
+            count++;
+            KernelProgram program;
+            try
+            {
+                new InferShapes().Run(g, new PassContext());
+                program = Lowerer.Lower(g);
+            }
+            catch (WebDnnException e)
+            {
+                failures.Add($"{c.Name}: {e.Message}");
+                continue;
+            }
+            check?.Invoke(program);
+            var outs = KernelReference.Run(program, program.Inputs.Select((io, i) => (io.Name, inputs[i])).ToDictionary());
+            var actual = Tensor.FromDoubles(expected[0].DataType, expected[0].Shape, outs[program.Outputs[0].Name].ToDoubles());
+            if (NodeTestSuite.Compare(expected[0], actual) is { } diff)
+            {
+                failures.Add($"{c.Name}: {diff}");
+            }
+        }
+        return (count, failures);
     }
 }

@@ -43,7 +43,7 @@ internal static class MatMulJs
         var code = c.Code;
         int panel = Math.Min(n, Panel);
         string acc = c.Scratch("Float64Array", (long)Rows * panel);
-        var epi = new Epilogue(k, full);
+        var epi = new Epilogue(k, full, a.Length == 1, b.Length == 1);
         StridedLoop.Emit(code, batch, operands, ["0", "0", "0"], "bt", offs =>
         {
             string aOff = offs[0], bOff = offs[1], oOff = offs[2];
@@ -101,11 +101,24 @@ internal static class MatMulJs
         code.Close();
     }
 
-    /// <summary>Bias and epilogue operands are indexed by (batch coords, i, j) through broadcast strides.</summary>
-    private sealed class Epilogue(MatMulKernel k, int[] full)
+    /// <summary>
+    /// Bias and epilogue operands are indexed by (batch coords, i, j) through broadcast strides. They broadcast to the
+    /// output buffer's shape, which lacks the M axis when A is 1-D and the N axis when B is 1-D: those axes are put back
+    /// as size 1 before broadcasting to the full [batch..., M, N].
+    /// </summary>
+    private sealed class Epilogue(MatMulKernel k, int[] full, bool aVec, bool bVec)
     {
-        private readonly JsEpilogue _epi = new(WithShape(k, full), k.Epilogue, k.EpilogueFirstInput);
-        private readonly long[]? _bias = k.HasBias ? RowMajor.BroadcastStrides(k.Inputs[2].Shape, full) : null;
+        private readonly JsEpilogue _epi = new(WithShape(k, full, aVec, bVec), k.Epilogue, k.EpilogueFirstInput);
+        private readonly long[]? _bias = k.HasBias ? RowMajor.BroadcastStrides(ToFull(k.Inputs[2].Shape, k.Output.Shape.Length, aVec, bVec), full) : null;
+
+        /// <summary>An operand's shape (broadcast against the output) with the dropped M/N axes restored as 1.</summary>
+        private static int[] ToFull(int[] shape, int outRank, bool aVec, bool bVec)
+        {
+            int[] padded = [.. Enumerable.Repeat(1, Math.Max(0, outRank - shape.Length)), .. shape];
+            int mat = (aVec ? 0 : 1) + (bVec ? 0 : 1);
+            var tail = new Queue<int>(padded[^mat..]);
+            return [.. padded[..^mat], aVec ? 1 : tail.Dequeue(), bVec ? 1 : tail.Dequeue()];
+        }
 
         public void Rows(JsCode code, int rows, string acc, int panel, List<string> batchCoords)
         {
@@ -126,7 +139,10 @@ internal static class MatMulJs
         }
 
         // Epilogue operands broadcast against the full [batch..., M, N] shape, which may differ in rank from the output buffer.
-        private static Kernel WithShape(MatMulKernel k, int[] full) =>
-            k with { Outputs = [new KernelBuffer(k.Output.Id, k.Output.DataType, full, k.Output.Kind)] };
+        private static Kernel WithShape(MatMulKernel k, int[] full, bool aVec, bool bVec) => k with
+        {
+            Inputs = [.. k.Inputs.Select((b, j) => j < k.EpilogueFirstInput ? b : new KernelBuffer(b.Id, b.DataType, ToFull(b.Shape, k.Output.Shape.Length, aVec, bVec), b.Kind))],
+            Outputs = [new KernelBuffer(k.Output.Id, k.Output.DataType, full, k.Output.Kind)],
+        };
     }
 }

@@ -41,11 +41,8 @@ internal static class ReduceJs
             };
             code.Line($"let r = {init};");
             var inner = new List<long[]> { k.Axes.Select(a => strides[a]).ToArray() };
-            void Loop(string step) => StridedLoop.Emit(code, redShape, inner, [xb], "r", p =>
-            {
-                code.Line($"const v = x0[{p[0]}];");
-                code.Line(step);
-            });
+            // One block per body: with every reduced axis of size 1 the loop vanishes and two bodies share a scope.
+            void Loop(string step) => StridedLoop.Emit(code, redShape, inner, [xb], "r", p => code.Line($"{{ const v = x0[{p[0]}]; {step} }}"));
             switch (k.Kind)
             {
                 case ReduceKind.Sum or ReduceKind.Mean: Loop("r += v;"); break;

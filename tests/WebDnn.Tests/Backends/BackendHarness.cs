@@ -1,0 +1,57 @@
+using WebDnn.Backends.Common;
+using WebDnn.Core;
+using WebDnn.Core.Kernels.Reference;
+using WebDnn.Lowering;
+
+namespace WebDnn.Tests.Backends;
+
+/// <summary>
+/// Runs a hand-built <see cref="ProgramBuilder"/> program on a backend and compares every output with
+/// <see cref="KernelReference"/>. One runner per backend that can run outside a browser (js: Node through the
+/// bundled webdnn.js); <see cref="Runners"/> is what the primitive meta-test requires of every registered backend.
+/// </summary>
+public static class BackendHarness
+{
+    /// <summary>
+    /// f32 tolerance: the js kernels and the reference both accumulate in double and round once to f32 on store, so they
+    /// differ only by summation order (matmul/conv/reduce) and by libm (JS Math.exp vs .NET): a few f32 ulps.
+    /// </summary>
+    public const double F32Rtol = 1e-5, F32Atol = 1e-6;
+
+    /// <summary>Backend name → runner: writes the package into the folder and returns the outputs by name.</summary>
+    public static IReadOnlyDictionary<string, Func<ProgramBuilder, string, Dictionary<string, RawTensor>>> Runners { get; } =
+        new Dictionary<string, Func<ProgramBuilder, string, Dictionary<string, RawTensor>>>(StringComparer.Ordinal)
+        {
+            ["js"] = RunJs,
+        };
+
+    private static Dictionary<string, RawTensor> RunJs(ProgramBuilder pb, string pkg)
+    {
+        PackageWriter.Write(pb.Program, pkg, ["js"]);
+        var result = NodeRunner.Run(pkg, pb.RawInputs());
+        Assert.True(result.Ok, result.Error);
+        return result.Outputs;
+    }
+
+    /// <summary>Runs <paramref name="pb"/> on <paramref name="backend"/> (package in <paramref name="pkg"/>) and asserts it matches the reference.</summary>
+    public static void AssertMatchesReference(string backend, ProgramBuilder pb, string pkg)
+    {
+        var outputs = Runners[backend](pb, pkg);
+        var expected = KernelReference.Run(pb.Program, pb.InputValues);
+        foreach (var io in pb.Program.Outputs)
+        {
+            var got = outputs[io.Name];
+            Assert.Equal(io.KernelBuffer.Shape, got.Shape);
+            var g = got.ToDoubles();
+            var e = expected[io.Name].ToDoubles();
+            Assert.Equal(e.Length, g.Length);
+            for (int i = 0; i < e.Length; i++)
+            {
+                bool ok = io.KernelBuffer.DataType == DataType.Float32
+                    ? (double.IsNaN(e[i]) && double.IsNaN(g[i])) || e[i] == g[i] || Math.Abs(e[i] - g[i]) <= F32Atol + F32Rtol * Math.Abs(e[i])
+                    : e[i] == g[i];
+                Assert.True(ok, $"{backend}: output '{io.Name}'[{i}]: expected {e[i]:R}, got {g[i]:R}");
+            }
+        }
+    }
+}
