@@ -97,7 +97,7 @@ public sealed class ToyBackendTests : IDisposable
         var ran = NodeRunner.Run(pkg, pb.RawInputs(), setup: ToyRuntime);
         Assert.True(ran.Ok, ran.Error);
         Assert.Equal("toy", ran.Backend);
-        var want = pb.InputValues[x.Id].Zip(w.Weight!.ToDoubles(), (a, b) => (float)(a + b)).ToArray();
+        var want = pb.InputValues["x"].ToDoubles().Zip(w.Weight!.ToDoubles(), (a, b) => (float)(a + b)).ToArray();
         Assert.Equal(want, MemoryMarshal.Cast<byte, float>(ran.Outputs["z"].Data).ToArray());
         // Without the runtime registration the package still runs, on js.
         var js = NodeRunner.Run(pkg, pb.RawInputs());

@@ -1,6 +1,7 @@
 using WebDnn.Backends.Common;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 using WebDnn.Lowering.KernelStage;
 using WebDnn.Tests.Backends;
 
@@ -91,10 +92,11 @@ public sealed class KernelStageTests
         p2.Kernels.Add(AssignLayouts.Convert(mid, o, toNhwc: false));
         p2.Outputs.Add(new ProgramIO("mid", F, [.. mid.Shape.Select(d => Dim.Of(d))], mid));
         p2.Outputs.Add(new ProgramIO("o", F, [.. o.Shape.Select(d => Dim.Of(d))], o));
+        p2.Inputs.Add(new ProgramIO("i", F, [.. i.Shape.Select(d => Dim.Of(d))], i));
         var input = Enumerable.Range(0, 288).Select(v => (double)v).ToArray();
-        var ran = KernelReference.Run(p2, new Dictionary<int, double[]> { [i.Id] = input });
-        Assert.Equal(input, ran[o.Id]);
-        Assert.Equal(36.0, ran[mid.Id][1]);   // NHWC element (n0, h0, w0, c1) is NCHW element c1·(6·6)
+        var ran = KernelReference.Run(p2, new Dictionary<string, Tensor> { ["i"] = Tensor.FromDoubles(F, i.Shape, input) });
+        Assert.Equal(input, ran["o"].ToDoubles());
+        Assert.Equal(36.0, ran["mid"].ToDoubles()[1]);   // NHWC element (n0, h0, w0, c1) is NCHW element c1·(6·6)
         Assert.Equal([0, 2, 3, 1], there.InAxis);
     }
 
