@@ -5,12 +5,12 @@ namespace WebDnn.Core;
 
 /// <summary>
 /// Makes untrusted strings (names, doc strings from a model) safe to print on a terminal: control characters (ESC
-/// sequences, newlines that would fake output lines, NUL) and the Unicode line/paragraph separators and bidi controls
-/// become visible escapes such as <c>\x1b</c> or <c>\u2028</c>.
+/// sequences, newlines that would fake output lines, NUL), the Unicode line/paragraph separators and the bidi controls
+/// that reorder what a terminal shows become visible escapes such as <c>\u001b</c>.
 /// </summary>
 public static class Display
 {
-    /// <summary><paramref name="s"/> with every control character escaped (then a backslash is doubled too); unchanged when it has none.</summary>
+    /// <summary><paramref name="s"/> with every such character written as \uXXXX; unchanged when it has none.</summary>
     public static string Escape(string s)
     {
         if (!HasControl(s))
@@ -20,15 +20,7 @@ public static class Display
         var sb = new StringBuilder(s.Length + 8);
         foreach (char c in s)
         {
-            if (c == '\\')
-            {
-                sb.Append(@"\\");
-            }
-            else if (c < 0x20 || c == 0x7f)
-            {
-                sb.Append(c switch { '\n' => @"\n", '\r' => @"\r", '\t' => @"\t", _ => $"\\x{(int)c:x2}" });
-            }
-            else if (IsUnsafe(c))
+            if (IsUnsafe(c))
             {
                 sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
             }
@@ -51,7 +43,7 @@ public static class Display
     {
         foreach (char c in s)
         {
-            if (c < 0x20 || c == 0x7f || IsUnsafe(c))
+            if (IsUnsafe(c))
             {
                 return true;
             }
@@ -59,7 +51,7 @@ public static class Display
         return false;
     }
 
-    // C1 controls, line/paragraph separators and the bidi overrides that can reorder what a terminal shows.
+    // C0/C1 controls and DEL (char.IsControl), line/paragraph separators, bidi embeddings, overrides and isolates.
     private static bool IsUnsafe(char c) =>
-        (c >= 0x80 && c < 0xa0) || c is '\u2028' or '\u2029' || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+        char.IsControl(c) || c is '\u2028' or '\u2029' || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
 }

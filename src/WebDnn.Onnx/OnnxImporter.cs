@@ -24,11 +24,11 @@ public static class OnnxImporter
     {
         if (Directory.Exists(path))
         {
-            throw new UsageException($"'{path}' is a folder, not an ONNX model file");
+            throw new UsageException($"{Display.Quote(path)} is a folder, not an ONNX model file");
         }
         if (!File.Exists(path))
         {
-            throw new UsageException($"'{path}' does not exist; pass the path of an .onnx (or .onnx.gz) file");
+            throw new UsageException($"{Display.Quote(path)} does not exist; pass the path of an .onnx (or .onnx.gz) file");
         }
         if (new FileInfo(path).Length == 0)
         {
@@ -260,7 +260,7 @@ public static class OnnxImporter
             var hints = new Dictionary<string, TensorType>(StringComparer.Ordinal);
             foreach (var vi in gp.ValueInfo.Concat(gp.Output))
             {
-                if (ToTensorType(vi.Type, $"value '{vi.Name}'") is { } tt)
+                if (ToTensorType(vi.Type, $"value {Display.Quote(vi.Name)}") is { } tt)
                 {
                     hints[vi.Name] = tt;
                 }
@@ -272,8 +272,8 @@ public static class OnnxImporter
                     // An initializer that is also an input: a default value. For inference it is a constant.
                     continue;
                 }
-                var type = ToTensorType(vi.Type, $"input '{vi.Name}'")
-                    ?? throw new UnsupportedModelException($"input '{vi.Name}' is not a tensor (sequence/map/optional inputs are not supported)");
+                var type = ToTensorType(vi.Type, $"input {Display.Quote(vi.Name)}")
+                    ?? throw new UnsupportedModelException($"input {Display.Quote(vi.Name)} is not a tensor (sequence/map/optional inputs are not supported)");
                 var v = new Value(vi.Name, type);
                 _g.ReserveName(vi.Name);
                 Define(vi.Name, v, "graph input");
@@ -285,7 +285,7 @@ public static class OnnxImporter
             }
             foreach (var vo in gp.Output)
             {
-                var v = Resolve(vo.Name, null) ?? throw new InvalidModelException($"graph output '{vo.Name}' is not produced by any node, input or initializer");
+                var v = Resolve(vo.Name, null) ?? throw new InvalidModelException($"graph output {Display.Quote(vo.Name)} is not produced by any node, input or initializer");
                 if (v.Type is null && hints.TryGetValue(vo.Name, out var h))
                 {
                     v.Type = h;
@@ -313,7 +313,7 @@ public static class OnnxImporter
         {
             if (_scope.ContainsKey(name))
             {
-                throw new InvalidModelException($"{what} '{name}' is defined twice (ONNX graphs must be in SSA form)");
+                throw new InvalidModelException($"{what} {Display.Quote(name)} is defined twice (ONNX graphs must be in SSA form)");
             }
             _scope[name] = v;
         }
@@ -370,7 +370,7 @@ public static class OnnxImporter
                     inputs.Add(null);
                     continue;
                 }
-                inputs.Add(Resolve(inName, node) ?? throw new InvalidModelException($"{node.Describe()} reads '{inName}', which no node, input or initializer defines"));
+                inputs.Add(Resolve(inName, node) ?? throw new InvalidModelException($"{node.Describe()} reads {Display.Quote(inName)}, which no node, input or initializer defines"));
             }
             var outputs = new List<Value>();
             foreach (var outName in np.Output)
@@ -404,7 +404,7 @@ public static class OnnxImporter
 
         private Attr ToAttr(AttributeProto ap, Node node)
         {
-            string what = $"{node.Describe()} attribute '{ap.Name}'";
+            string what = $"{node.Describe()} attribute {Display.Quote(ap.Name)}";
             return ap.Type switch
             {
                 AttributeProto.Types.AttributeType.Float => Attr.Float(ap.Name, ap.F),
@@ -423,7 +423,7 @@ public static class OnnxImporter
         }
 
         private static InvalidModelException Missing(string what, string type, string field) =>
-            new($"{what} has type {type} but no value (field '{field}' is not set)");
+            new($"{what} has type {type} but no value (field {Display.Quote(field)} is not set)");
 
         // IR v3 models sometimes omit the attribute type; infer it from which field is set.
         private Attr InferKind(AttributeProto ap, Node node)

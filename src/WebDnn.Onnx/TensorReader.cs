@@ -29,7 +29,7 @@ public static class TensorReader
         int onnxType = t.DataType;
         if (!Enum.IsDefined(typeof(DataType), onnxType) || onnxType == 0)
         {
-            throw new UnsupportedModelException($"{what} '{t.Name}' has element type {onnxType} ({TypeName(onnxType)}), which is not supported");
+            throw new UnsupportedModelException($"{what} {Display.Quote(t.Name)} has element type {onnxType} ({TypeName(onnxType)}), which is not supported");
         }
         var dt = (DataType)onnxType;
         var shape = new int[t.Dims.Count];
@@ -39,12 +39,12 @@ public static class TensorReader
             long d = t.Dims[i];
             if (d < 0)
             {
-                throw new InvalidModelException($"{what} '{t.Name}' has negative dimension {d}");
+                throw new InvalidModelException($"{what} {Display.Quote(t.Name)} has negative dimension {d}");
             }
             count *= d;
             if (count > limits.MaxTensorElements || d > int.MaxValue)
             {
-                throw new InvalidModelException($"{what} '{t.Name}' declares shape [{string.Join(",", t.Dims)}] ({count:0} elements or more): absurd dimensions, refusing to allocate (limit MaxTensorElements = {limits.MaxTensorElements:N0})");
+                throw new InvalidModelException($"{what} {Display.Quote(t.Name)} declares shape [{string.Join(",", t.Dims)}] ({count:0} elements or more): absurd dimensions, refusing to allocate (limit MaxTensorElements = {limits.MaxTensorElements:N0})");
             }
             shape[i] = (int)d;
         }
@@ -58,11 +58,11 @@ public static class TensorReader
         {
             if (dt == DataType.String)
             {
-                throw new InvalidModelException($"{what} '{t.Name}': string tensors cannot use raw_data");
+                throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: string tensors cannot use raw_data");
             }
             if (t.RawData.Length != (long)n * dt.ByteSize())
             {
-                throw new InvalidModelException($"{what} '{t.Name}': raw_data has {t.RawData.Length} bytes, but {dt.ShortName()}[{string.Join(",", shape)}] needs {(long)n * dt.ByteSize()}");
+                throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: raw_data has {t.RawData.Length} bytes, but {dt.ShortName()}[{string.Join(",", shape)}] needs {(long)n * dt.ByteSize()}");
             }
             return Tensor.FromBytes(dt, shape, t.RawData.Span);
         }
@@ -77,7 +77,7 @@ public static class TensorReader
         };
         if (have != n)
         {
-            throw new InvalidModelException($"{what} '{t.Name}' holds {have} values but shape [{string.Join(",", shape)}] needs {n}");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)} holds {have} values but shape [{string.Join(",", shape)}] needs {n}");
         }
         var result = Tensor.Zeros(dt, shape);
         for (int i = 0; i < n; i++)
@@ -115,37 +115,37 @@ public static class TensorReader
                 case "location": location = kv.Value; break;
                 case "offset" when long.TryParse(kv.Value, out var o) && o >= 0: offset = o; break;
                 case "length" when long.TryParse(kv.Value, out var l) && l >= 0: length = l; break;
-                case "offset" or "length": throw new InvalidModelException($"{what} '{t.Name}': external data {kv.Key} '{kv.Value}' is not a non-negative integer");
+                case "offset" or "length": throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data {kv.Key} {Display.Quote(kv.Value)} is not a non-negative integer");
                 default: break;
             }
         }
         if (string.IsNullOrEmpty(location))
         {
-            throw new InvalidModelException($"{what} '{t.Name}' uses external data but names no location");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)} uses external data but names no location");
         }
         if (location.Any(char.IsControl))
         {
-            throw new InvalidModelException($"{what} '{t.Name}': external data location {Display.Quote(location)} contains a control character (NUL, newline…); refusing it");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data location {Display.Quote(location)} contains a control character (NUL, newline…); refusing it");
         }
         if (baseDir is null)
         {
-            throw new InvalidModelException($"{what} '{t.Name}' uses external data '{location}', but the model was not loaded from a file, so there is no folder to read it from");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)} uses external data {Display.Quote(location)}, but the model was not loaded from a file, so there is no folder to read it from");
         }
         string root = Path.GetFullPath(baseDir);
         string lexical = Path.GetFullPath(Path.Combine(root, location));
         if (Path.IsPathRooted(location) || !SafePath.IsInside(lexical, root))
         {
-            throw new InvalidModelException($"{what} '{t.Name}': external data path '{location}' points outside the model's folder {root}; refusing to read it");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data path {Display.Quote(location)} points outside the model's folder {root}; refusing to read it");
         }
         string full = SafePath.ResolveInside(root, location)
-            ?? throw new InvalidModelException($"{what} '{t.Name}': external data path '{location}' is (or passes through) a symbolic link that points outside the model's folder {root}; refusing to read it");
+            ?? throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data path {Display.Quote(location)} is (or passes through) a symbolic link that points outside the model's folder {root}; refusing to read it");
         if (Directory.Exists(full))
         {
-            throw new InvalidModelException($"{what} '{t.Name}': external data path '{location}' is a folder, not a file");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data path {Display.Quote(location)} is a folder, not a file");
         }
         if (!File.Exists(full))
         {
-            throw new InvalidModelException($"{what} '{t.Name}': external data file '{location}' is missing (looked for {full}); copy it next to the model");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data file {Display.Quote(location)} is missing (looked for {full}); copy it next to the model");
         }
         if (length < 0)
         {
@@ -153,12 +153,12 @@ public static class TensorReader
         }
         if (length != expectedBytes)
         {
-            throw new InvalidModelException($"{what} '{t.Name}': external data length {length} does not match its shape ({expectedBytes} bytes)");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data length {length} does not match its shape ({expectedBytes} bytes)");
         }
         long size = new FileInfo(full).Length;
         if (length > size || offset > size - length)
         {
-            throw new InvalidModelException($"{what} '{t.Name}': external data '{location}' has {size} bytes (or is not a regular file), but offset {offset} + length {length} reaches past its end");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data {Display.Quote(location)} has {size} bytes (or is not a regular file), but offset {offset} + length {length} reaches past its end");
         }
         var buf = new byte[length];
         if (length == 0)
@@ -168,7 +168,7 @@ public static class TensorReader
         using var fs = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
         if (!fs.CanSeek || fs.Length < offset + length)
         {
-            throw new InvalidModelException($"{what} '{t.Name}': external data '{location}' is not a regular file of at least {offset + length} bytes");
+            throw new InvalidModelException($"{what} {Display.Quote(t.Name)}: external data {Display.Quote(location)} is not a regular file of at least {offset + length} bytes");
         }
         fs.Seek(offset, SeekOrigin.Begin);
         fs.ReadExactly(buf);

@@ -39,7 +39,7 @@ internal static class GraphRewrite
     /// user read the input. A graph output keeps its public name (the input takes it over); when the input is itself a
     /// graph input, a constant or another graph output this is impossible and nothing changes (returns false).
     /// </summary>
-    public static bool Bypass(Graph g, Node n, Value input, Value output)
+    public static bool Bypass(Graph g, NodeEdits edits, Node n, Value input, Value output)
     {
         if (g.Outputs.Contains(output) && (g.Inputs.Contains(input) || input.IsConstant || g.Outputs.Contains(input)))
         {
@@ -53,7 +53,7 @@ internal static class GraphRewrite
             }
         }
         g.ReplaceAllUses(output, input);
-        g.RemoveNode(n);
+        edits.Remove(n);
         return true;
     }
 

@@ -19,7 +19,7 @@ public sealed class InferShapes : IGraphPass
         {
             if (ctx.InputShapes.TryGetValue(input.Name, out var dims))
             {
-                var old = input.Type ?? throw new InvalidModelException($"input '{input.Name}' has no type");
+                var old = input.Type ?? throw new InvalidModelException($"input {Display.Quote(input.Name)} has no type");
                 if (old.Shape is not null && old.Shape.Length != dims.Length)
                 {
                     throw new UsageException($"--shape {input.Name}: the model's input has rank {old.Shape.Length}, but {dims.Length} dimensions were given");
@@ -50,7 +50,7 @@ public sealed class InferShapes : IGraphPass
             {
                 if (o.Type is null && o.Consumers.Count > 0)
                 {
-                    throw new InvalidModelException($"{node.Describe()}: could not infer the type of output '{o.Name}'");
+                    throw new InvalidModelException($"{node.Describe()}: could not infer the type of output {Display.Quote(o.Name)}");
                 }
             }
         }

@@ -16,14 +16,16 @@ public sealed class RemoveIdentities : IGraphPass
 
     public void Run(Graph g, PassContext ctx)
     {
-        foreach (var n in g.Nodes.ToArray())
+        var edits = new NodeEdits(g);
+        foreach (var n in edits.Original)
         {
             if (n.Outputs.Count == 0 || IdentityInput(g, n) is not { } input)
             {
                 continue;
             }
-            GraphRewrite.Bypass(g, n, input, n.Outputs[0]);
+            GraphRewrite.Bypass(g, edits, n, input, n.Outputs[0]);
         }
+        edits.Commit();
     }
 
     /// <summary>The input that <paramref name="n"/>'s first output equals, or null.</summary>

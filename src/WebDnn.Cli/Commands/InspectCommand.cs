@@ -159,12 +159,12 @@ public static class InspectCommand
             }
             catch (UnsupportedModelException e)
             {
-                io.Err.WriteLine($"error: {e.Message}");
+                io.Err.WriteLine($"error: {Display.EscapeLines(e.Message)}");
             }
         }
         else if (compileError is not null)
         {
-            io.Err.WriteLine($"error: {compileError}");
+            io.Err.WriteLine($"error: {Display.EscapeLines(compileError)}");
         }
         return exit;
     }
@@ -217,6 +217,7 @@ public static class InspectCommand
 
     private static void PrintText(TextWriter w, JsonObject info)
     {
+        info = (JsonObject)TerminalText.EscapeStrings(info)!;
         w.WriteLine($"model      {info["model"]}  (producer: {info["producer"]}, IR {info["irVersion"]}, opset {info["opset"]})");
         foreach (var i in info["inputs"]!.AsArray())
         {

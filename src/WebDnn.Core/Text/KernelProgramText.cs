@@ -41,25 +41,6 @@ public static class KernelProgramText
         return $"{k.Primitive}[{string.Join(", ", tags)}] {string.Join(" ", k.Inputs.Select(b => b.ToString()))} -> {string.Join(" ", k.Outputs.Select(b => b.ToString()))}  ({Escape(k.Origin)})";
     }
 
-    /// <summary>Model strings for a terminal: control characters (ESC, newlines, NUL, U+2028…) as \uXXXX.</summary>
-    public static string Escape(string s)
-    {
-        if (!s.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085'))
-        {
-            return s;
-        }
-        var sb = new StringBuilder(s.Length + 8);
-        foreach (char c in s)
-        {
-            if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085')
-            {
-                sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-            }
-            else
-            {
-                sb.Append(c);
-            }
-        }
-        return sb.ToString();
-    }
+    /// <summary>Model strings for a terminal: control characters (ESC, newlines, NUL, U+2028…) as \uXXXX (<see cref="Display.Escape"/>).</summary>
+    public static string Escape(string s) => Display.Escape(s);
 }

@@ -11,7 +11,7 @@ public sealed class InferContext : NodeContext
     public TensorType InputType(int i)
     {
         var v = Node.Input(i) ?? throw Error($"input {i} is required but missing");
-        return v.Type ?? throw Error($"the type of input '{v.Name}' is unknown");
+        return v.Type ?? throw Error($"the type of input {Display.Quote(v.Name)} is unknown");
     }
 
     public TensorType? OptionalInputType(int i) => Node.Input(i)?.Type;

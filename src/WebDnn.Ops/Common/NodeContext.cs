@@ -65,7 +65,7 @@ public abstract class NodeContext
     }
 
     private Attr Required(string name, AttributeKind kind) =>
-        Node.Attributes.TryGetValue(name, out var a) ? ExpectKind(a, kind) : throw Error($"required attribute '{name}' is missing");
+        Node.Attributes.TryGetValue(name, out var a) ? ExpectKind(a, kind) : throw Error($"required attribute {Display.Quote(name)} is missing");
 
     private Attr ExpectKind(Attr a, AttributeKind kind)
     {
@@ -79,7 +79,7 @@ public abstract class NodeContext
             (AttributeKind.Int, AttributeKind.Ints) => a with { Kind = kind, Ints = [a.I] },
             (AttributeKind.Float, AttributeKind.Floats) => a with { Kind = kind, Floats = [a.F] },
             (AttributeKind.Int, AttributeKind.Float) => a with { Kind = kind, F = a.I },
-            _ => throw Error($"attribute '{a.Name}' should be {kind} but is {a.Kind}"),
+            _ => throw Error($"attribute {Display.Quote(a.Name)} should be {kind} but is {a.Kind}"),
         };
     }
 }

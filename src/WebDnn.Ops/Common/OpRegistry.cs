@@ -40,7 +40,7 @@ public static class OpRegistry
         if (missing.Count > 0)
         {
             var lines = missing.GroupBy(n => (n.Domain, n.OpType, n.Opset))
-                .Select(gr => $"  {(gr.Key.Domain.Length == 0 ? "" : gr.Key.Domain + ".")}{gr.Key.OpType} (opset {gr.Key.Opset}): {string.Join(", ", gr.Take(5).Select(n => $"'{n.Name}'"))}{(gr.Count() > 5 ? $" and {gr.Count() - 5} more" : "")}");
+                .Select(gr => $"  {(gr.Key.Domain.Length == 0 ? "" : gr.Key.Domain + ".")}{gr.Key.OpType} (opset {gr.Key.Opset}): {string.Join(", ", gr.Take(5).Select(n => $"{Display.Quote(n.Name)}"))}{(gr.Count() > 5 ? $" and {gr.Count() - 5} more" : "")}");
             throw new UnsupportedModelException(
                 $"the model uses {missing.Select(n => n.OpType).Distinct().Count()} unsupported operator(s):\n{string.Join("\n", lines)}\n" +
                 "Re-export the model with supported operators, or open an issue naming them.");

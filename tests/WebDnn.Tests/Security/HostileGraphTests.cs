@@ -257,6 +257,25 @@ public sealed class HostileGraphTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_escapes_control_characters_in_names_and_messages()
+    {
+        const string name = "x\u001b[2J\nerror: fake line\u2028";
+        var ok = new OnnxBuilder().Input(name, 1, 1, 4).Node("Relu", [name], ["y"], "relu\u001b[31m").Output("y").Save(_dir.File("esc.onnx"));
+        var (code, stdout, err) = Run("inspect", ok);
+        Assert.True(code == ExitCodes.Success, err);
+        Assert.Contains("x\\u001b[2J\\u000aerror: fake line\\u2028", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', stdout);
+        Assert.DoesNotContain("\nerror: fake", stdout, StringComparison.Ordinal);
+
+        var bad = new OnnxBuilder().Input("x", 1, 1, 4).Node("Relu", ["ghost\u001b[2J\nfake"], ["y"], "relu\u001b[31m").Output("y").Save(_dir.File("esc_bad.onnx"));
+        (code, _, err) = Run("inspect", bad);
+        Assert.Equal(ExitCodes.InvalidModel, code);
+        Assert.Contains("relu\\u001b[31m", err, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', err);
+        Assert.DoesNotContain("\nfake", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_truncated_model_names_a_real_byte_offset()
     {
         var bytes = new OnnxBuilder().Input("x", 1, 1, 4).Initializer("w", [1, 4], [1, 2, 3, 4])
