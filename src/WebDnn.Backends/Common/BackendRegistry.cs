@@ -1,4 +1,5 @@
 using WebDnn.Backends.Js;
+using WebDnn.Backends.Wasm;
 using WebDnn.Core.Kernels;
 
 
@@ -13,6 +14,7 @@ public static class BackendRegistry
 {
     private static readonly IReadOnlyList<IBackend> s_all =
     [
+        new WasmBackend(),
         new JsBackend(),
     ];
 

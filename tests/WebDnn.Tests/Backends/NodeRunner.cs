@@ -59,7 +59,9 @@ public static class NodeRunner
     /// <param name="inputs">Inputs by name.</param>
     /// <param name="backendOrder">load()'s backendOrder.</param>
     /// <param name="setup">JavaScript run after the runtime is imported (as <c>webdnn</c>), e.g. to register a test backend.</param>
-    public static NodeResult Run(string packageDir, IReadOnlyDictionary<string, RawTensor> inputs, string[]? backendOrder = null, string? setup = null)
+    /// <param name="nodeFlags">Flags for node itself (e.g. <c>--experimental-wasm-relaxed-simd</c>, which Node 20 needs).</param>
+    public static NodeResult Run(string packageDir, IReadOnlyDictionary<string, RawTensor> inputs, string[]? backendOrder = null, string? setup = null,
+        string[]? nodeFlags = null)
     {
         string work = Path.Combine(Path.GetTempPath(), "webdnn-node-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
@@ -79,7 +81,7 @@ public static class NodeRunner
             };
             File.WriteAllText(Path.Combine(work, "req.json"), req.ToJsonString());
             string outPath = Path.Combine(work, "out.json");
-            var psi = new ProcessStartInfo("node", [Path.Combine(work, "driver.mjs"), runtime, packageDir, Path.Combine(work, "req.json"), outPath])
+            var psi = new ProcessStartInfo("node", [.. nodeFlags ?? [], Path.Combine(work, "driver.mjs"), runtime, packageDir, Path.Combine(work, "req.json"), outPath])
             {
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,

@@ -1,0 +1,87 @@
+using WebDnn.Backends.Js;
+using WebDnn.Backends.Wasm.Encoding;
+using WebDnn.Backends.Wasm.Kernels;
+using WebDnn.Core.Kernels;
+
+namespace WebDnn.Backends.Wasm;
+
+/// <summary>What <see cref="WasmWriter.Generate"/> produced.</summary>
+/// <param name="Simd">kernels.wasm: the SIMD128 module.</param>
+/// <param name="Relaxed">kernels-relaxed.wasm (the relaxed-SIMD variant), or null when no kernel uses relaxed instructions.</param>
+/// <param name="Fallback">fallback.js (js kernels for the kernels not emitted in wasm), or null when every kernel is native.</param>
+/// <param name="Kernels">Per kernel: its export name ("k3") or its fallback function ("js:0"), and the scratch bytes it needs.</param>
+public sealed record WasmOutput(byte[] Simd, byte[]? Relaxed, string? Fallback, IReadOnlyList<(string Entry, long Scratch)> Kernels);
+
+/// <summary>
+/// The wasm backend's writer: one module (imported memory env.memory) exporting one function per native kernel, taking
+/// the byte addresses of its inputs, its outputs and the shared scratch area; the other kernels run the js backend's
+/// generated function on typed-array views into the same memory (fallback.js). Everything in the binary is numbers and
+/// our own export names.
+/// </summary>
+public static class WasmWriter
+{
+    public const string SimdFile = "kernels.wasm";
+    public const string RelaxedFile = "kernels-relaxed.wasm";
+    public const string FallbackFile = "fallback.js";
+
+    /// <summary>Whether this kernel runs as wasm (the rest fall back to the js kernel).</summary>
+    public static bool IsNative(Kernel k) => k switch
+    {
+        ElementwiseKernel e => ElementwiseWasm.Supports(e),
+        ConvKernel c => ConvWasm.Supports(c),
+        MatMulKernel m => MatMulWasm.Supports(m),
+        _ => false,
+    };
+
+    public static WasmOutput Generate(KernelProgram program)
+    {
+        var (simd, entries, _) = Module(program, relaxed: false);
+        var (relaxedBytes, _, usesRelaxed) = Module(program, relaxed: true);
+        var fallbackKernels = program.Kernels.Where(k => !IsNative(k)).ToList();
+        string? fallback = null;
+        if (fallbackKernels.Count > 0)
+        {
+            var p = program.Clone();
+            p.Kernels.Clear();
+            p.Kernels.AddRange(program.Clone().Kernels.Where(k => !IsNative(k)));
+            fallback = JsWriter.Generate(p);
+        }
+        return new WasmOutput(simd, usesRelaxed ? relaxedBytes : null, fallback, entries);
+    }
+
+    private static (byte[] Bytes, List<(string, long)> Entries, bool UsesRelaxed) Module(KernelProgram program, bool relaxed)
+    {
+        var module = new ModuleWriter();
+        var ctx = new WasmModuleContext(module, relaxed);
+        var entries = new List<(string, long)>();
+        int js = 0;
+        for (int i = 0; i < program.Kernels.Count; i++)
+        {
+            var k = program.Kernels[i];
+            if (!IsNative(k))
+            {
+                entries.Add(($"js:{js++}", 0));
+                continue;
+            }
+            var f = new FunctionBody([.. Enumerable.Repeat(ValType.I32, k.Inputs.Length + k.Outputs.Length + 1)]);
+            long scratch = k switch
+            {
+                ElementwiseKernel e => Void(() => ElementwiseWasm.Emit(f, e)),
+                ConvKernel c => ConvWasm.Emit(ctx, f, c),
+                MatMulKernel m => Void(() => MatMulWasm.Emit(ctx, f, m)),
+                _ => throw new InvalidOperationException(k.Primitive),
+            };
+            string name = $"k{i}";
+            module.Export(name, module.AddFunction(f));
+            entries.Add((name, scratch));
+        }
+        bool uses = module.Features.Contains(WasmFeature.RelaxedSimd);
+        return (module.ToBytes(), entries, uses);
+    }
+
+    private static long Void(Action a)
+    {
+        a();
+        return 0;
+    }
+}
