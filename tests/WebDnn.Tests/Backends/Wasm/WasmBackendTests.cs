@@ -35,7 +35,8 @@ public sealed class WasmBackendTests : IDisposable
         var manifest = PackageWriter.Write(pb.Program, pkg, ["wasm"]);
         var entries = manifest.Backends["wasm"].Kernels.Select(k => k.Entry).ToList();
         Assert.Equal(expectNative, entries.Count(e => e is not null && !e.StartsWith("js:", StringComparison.Ordinal)));
-        Assert.True(WasmNode.Run(File.ReadAllBytes(Path.Combine(pkg, "kernels.wasm"))).Valid, "kernels.wasm does not validate");
+        var simd = WasmNode.Run(File.ReadAllBytes(Path.Combine(pkg, "kernels.wasm")));
+        Assert.True(simd.Valid, $"kernels.wasm does not validate: {simd.Error}");
         bool hasRelaxed = File.Exists(Path.Combine(pkg, "kernels-relaxed.wasm"));
         if (hasRelaxed)
         {

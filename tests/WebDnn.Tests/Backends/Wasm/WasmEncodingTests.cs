@@ -78,7 +78,7 @@ public sealed class WasmEncodingTests
     private static WasmNode.Result Run(byte[] module, int outLen, bool relaxed = false)
     {
         var r = WasmNode.Run(module, "run", s_in, [], Out, outLen, relaxed);
-        Assert.True(r.Valid, "module does not validate");
+        Assert.True(r.Valid, $"module does not validate: {r.Error}");
         return r;
     }
 
@@ -112,7 +112,7 @@ public sealed class WasmEncodingTests
             f.I32Const(8);
             f.End();
             f.Mem(WasmOpcode.I32Store, 16);
-            f.I32Const(0xF0).I32Const(0x3C).Op(WasmOpcode.I32Xor).Mem(WasmOpcode.I32Store, 12);
+            f.I32Const(Out).I32Const(0xF0).I32Const(0x3C).Op(WasmOpcode.I32Xor).Mem(WasmOpcode.I32Store, 12);
         });
         var r = Run(bytes, 5);
         int s = 0;

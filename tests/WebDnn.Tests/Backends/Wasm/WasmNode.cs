@@ -15,6 +15,7 @@ public static class WasmNode
         const bytes = readFileSync(modPath);
         const req = JSON.parse(readFileSync(reqPath, 'utf8'));
         const out = { valid: WebAssembly.validate(bytes) };
+        if (!out.valid) { try { new WebAssembly.Module(bytes); } catch (e) { out.error = String(e.message); } }
         if (out.valid && req.run) {
           const memory = new WebAssembly.Memory({ initial: req.pages });
           new Float32Array(memory.buffer, 0, req.input.length).set(req.input);
@@ -26,7 +27,8 @@ public static class WasmNode
         writeFileSync(outPath, JSON.stringify(out));
         """;
 
-    public sealed record Result(bool Valid, float[] F32, int[] I32);
+    /// <summary>Whether the module validates, the f32/i32 view of the results, and the engine's compile error when it does not.</summary>
+    public sealed record Result(bool Valid, float[] F32, int[] I32, string? Error = null);
 
     /// <summary>Validates <paramref name="module"/> and, if <paramref name="export"/> is given, runs it.</summary>
     public static Result Run(byte[] module, string? export = null, float[]? input = null, int[]? args = null, int outAt = 0, int outLen = 0,
@@ -62,7 +64,7 @@ public static class WasmNode
             var r = doc.RootElement;
             float[] f = r.TryGetProperty("f32", out var fe) ? [.. fe.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? float.NaN : e.GetSingle())] : [];
             int[] i = r.TryGetProperty("i32", out var ie) ? [.. ie.EnumerateArray().Select(e => e.GetInt32())] : [];
-            return new Result(r.GetProperty("valid").GetBoolean(), f, i);
+            return new Result(r.GetProperty("valid").GetBoolean(), f, i, r.TryGetProperty("error", out var er) ? er.GetString() : null);
         }
         finally
         {
