@@ -31,37 +31,37 @@ public sealed class WasmPackWeights : PackWeights
         switch (k)
         {
             case ConvKernel c when ConvWasm.Supports(c) && c.WeightLayout is null:
-            {
-                var s = weight.Shape;
-                int m = s[0], kk = s[1] * s[2] * s[3], mp = ConvWasm.RoundUp(m, GemmEmitter.MR);
-                var src = weight.ToFloats();
-                var dst = new float[(long)mp * kk];
-                for (int i = 0; i < m; i++)
                 {
-                    int panel = i / GemmEmitter.MR, r = i % GemmEmitter.MR;
-                    for (int j = 0; j < kk; j++)
+                    var s = weight.Shape;
+                    int m = s[0], kk = s[1] * s[2] * s[3], mp = ConvWasm.RoundUp(m, GemmEmitter.MR);
+                    var src = weight.ToFloats();
+                    var dst = new float[(long)mp * kk];
+                    for (int i = 0; i < m; i++)
                     {
-                        dst[((long)panel * kk + j) * GemmEmitter.MR + r] = src[(long)i * kk + j];
+                        int panel = i / GemmEmitter.MR, r = i % GemmEmitter.MR;
+                        for (int j = 0; j < kk; j++)
+                        {
+                            dst[((long)panel * kk + j) * GemmEmitter.MR + r] = src[(long)i * kk + j];
+                        }
                     }
+                    return (Tensor.FromFloats([mp, s[1], s[2], s[3]], dst), PanelsA);
                 }
-                return (Tensor.FromFloats([mp, s[1], s[2], s[3]], dst), PanelsA);
-            }
             case MatMulKernel mm when mm.WeightLayout is null && MatMulWasm.CanPackB(mm):
-            {
-                var s = weight.Shape;
-                int kk = s[0], n = s[1], np = ConvWasm.RoundUp(n, GemmEmitter.NR);
-                var src = weight.ToFloats();
-                var dst = new float[(long)kk * np];
-                for (int j = 0; j < n; j++)
                 {
-                    int panel = j / GemmEmitter.NR, c = j % GemmEmitter.NR;
-                    for (int i = 0; i < kk; i++)
+                    var s = weight.Shape;
+                    int kk = s[0], n = s[1], np = ConvWasm.RoundUp(n, GemmEmitter.NR);
+                    var src = weight.ToFloats();
+                    var dst = new float[(long)kk * np];
+                    for (int j = 0; j < n; j++)
                     {
-                        dst[((long)panel * kk + i) * GemmEmitter.NR + c] = src[(long)i * n + j];
+                        int panel = j / GemmEmitter.NR, c = j % GemmEmitter.NR;
+                        for (int i = 0; i < kk; i++)
+                        {
+                            dst[((long)panel * kk + i) * GemmEmitter.NR + c] = src[(long)i * n + j];
+                        }
                     }
+                    return (Tensor.FromFloats([kk, np], dst), PanelsB);
                 }
-                return (Tensor.FromFloats([kk, np], dst), PanelsB);
-            }
             default:
                 return null;
         }

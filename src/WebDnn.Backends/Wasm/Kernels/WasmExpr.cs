@@ -93,32 +93,32 @@ internal static class WasmExpr
                 f.Op(WasmOpcode.F32x4Div);
                 break;
             case UnaryOp.Tanh:
-            {
-                // 1 - 2 / (exp(2x) + 1)
-                f.F32x4Const(1);
-                f.F32x4Const(2);
-                arg();
-                f.F32x4Const(2);
-                f.Op(WasmOpcode.F32x4Mul);
-                Exp(f);
-                f.F32x4Const(1);
-                f.Op(WasmOpcode.F32x4Add);
-                f.Op(WasmOpcode.F32x4Div);
-                f.Op(WasmOpcode.F32x4Sub);
-                break;
-            }
+                {
+                    // 1 - 2 / (exp(2x) + 1)
+                    f.F32x4Const(1);
+                    f.F32x4Const(2);
+                    arg();
+                    f.F32x4Const(2);
+                    f.Op(WasmOpcode.F32x4Mul);
+                    Exp(f);
+                    f.F32x4Const(1);
+                    f.Op(WasmOpcode.F32x4Add);
+                    f.Op(WasmOpcode.F32x4Div);
+                    f.Op(WasmOpcode.F32x4Sub);
+                    break;
+                }
             case UnaryOp.Softsign:
-            {
-                int x = f.Local(ValType.V128);
-                arg();
-                f.LocalTee(x);
-                f.F32x4Const(1);
-                f.LocalGet(x);
-                f.Op(WasmOpcode.F32x4Abs);
-                f.Op(WasmOpcode.F32x4Add);
-                f.Op(WasmOpcode.F32x4Div);
-                break;
-            }
+                {
+                    int x = f.Local(ValType.V128);
+                    arg();
+                    f.LocalTee(x);
+                    f.F32x4Const(1);
+                    f.LocalGet(x);
+                    f.Op(WasmOpcode.F32x4Abs);
+                    f.Op(WasmOpcode.F32x4Add);
+                    f.Op(WasmOpcode.F32x4Div);
+                    break;
+                }
             default:
                 throw new NotSupportedException($"wasm: unary {op}");
         }

@@ -14,14 +14,14 @@ internal static class WasmMem
             case 2: f.Mem(WasmOpcode.V128Load64Zero, off); break;
             case 1: f.Mem(WasmOpcode.V128Load32Zero, off); break;
             case 3:
-            {
-                int a = f.Local(ValType.I32);
-                f.LocalTee(a).Mem(WasmOpcode.V128Load64Zero, off);
-                int v = f.Local(ValType.V128);
-                f.LocalSet(v);
-                f.LocalGet(a).LocalGet(v).MemLane(WasmOpcode.V128Load32Lane, 2, off + 8);
-                break;
-            }
+                {
+                    int a = f.Local(ValType.I32);
+                    f.LocalTee(a).Mem(WasmOpcode.V128Load64Zero, off);
+                    int v = f.Local(ValType.V128);
+                    f.LocalSet(v);
+                    f.LocalGet(a).LocalGet(v).MemLane(WasmOpcode.V128Load32Lane, 2, off + 8);
+                    break;
+                }
             default: throw new ArgumentOutOfRangeException(nameof(lanes));
         }
     }
@@ -35,12 +35,12 @@ internal static class WasmMem
             case 2: f.MemLane(WasmOpcode.V128Store64Lane, 0, off); break;
             case 1: f.MemLane(WasmOpcode.V128Store32Lane, 0, off); break;
             case 3:
-            {
-                int v = f.Local(ValType.V128), a = f.Local(ValType.I32);
-                f.LocalSet(v).LocalTee(a).LocalGet(v).MemLane(WasmOpcode.V128Store64Lane, 0, off);
-                f.LocalGet(a).LocalGet(v).MemLane(WasmOpcode.V128Store32Lane, 2, off + 8);
-                break;
-            }
+                {
+                    int v = f.Local(ValType.V128), a = f.Local(ValType.I32);
+                    f.LocalSet(v).LocalTee(a).LocalGet(v).MemLane(WasmOpcode.V128Store64Lane, 0, off);
+                    f.LocalGet(a).LocalGet(v).MemLane(WasmOpcode.V128Store32Lane, 2, off + 8);
+                    break;
+                }
             default: throw new ArgumentOutOfRangeException(nameof(lanes));
         }
     }
