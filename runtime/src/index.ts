@@ -1,10 +1,12 @@
-// webdnn.js: runs model packages compiled by the webdnn compiler, in browsers and Node.js >= 20.
+// webdnn.mjs: runs model packages compiled by the webdnn compiler, in browsers and Node.js >= 20.
 
 // Built-in backends register themselves when imported (best first: see Backend.priority).
 import './backends/wasm/index.js';
 import './backends/js/index.js';
 
-export { load, availableBackends, Runner, defaultBackendOrder } from './session.js';
+export { load, availableBackends, Runner, defaultBackendOrder, knownBackends } from './session.js';
+export { clearCache, type CacheMode } from './cache.js';
+export type { PackageLocation, PackageSource, FetchResponseLike, PackedBlobLike } from './resource.js';
 export { registerBackend, registeredBackends } from './backend.js';
 export type { Backend, BackendOptions, BackendSession, LoadedPackage } from './backend.js';
 export type { BackendName, LoadOptions, SkippedBackend } from './session.js';

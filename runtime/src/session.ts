@@ -2,7 +2,8 @@
 
 import { registeredBackends, type BackendOptions, type BackendSession, type LoadedPackage } from './backend.js';
 import { FORMAT_VERSION, type ManifestBackend, type ModelManifest } from './manifest.generated.js';
-import { importBytes, packageBase, readBytes } from './resource.js';
+import { openShardStore, type CacheMode } from './cache.js';
+import { importBytes, openPackage, type PackageLocation } from './resource.js';
 import { fromKernelArray, toKernelArray, type Tensor, type TensorInfo, type TensorInput } from './tensor.js';
 import { loadWeights, verifyFile, type LoadProgress } from './weights.js';
 
@@ -14,9 +15,17 @@ export function defaultBackendOrder(): string[] {
 }
 
 export interface LoadOptions {
+  /** Backends to try, best first (default: every backend of this runtime, best first). Unknown names are an error. */
   backendOrder?: readonly string[];
+  /** Called with (loadedBytes, totalBytes) of the weights, once per new byte count, from 0 to totalBytes. */
   onProgress?: LoadProgress;
+  /** Worker threads of the wasm backend (default: hardwareConcurrency when cross-origin isolated, else 1). */
   wasmThreads?: number;
+  /**
+   * Where verified weight shards are kept across page loads, keyed by SHA-256 (default 'auto': the Cache API, else
+   * IndexedDB; nothing in Node or for packed packages). 'none' always downloads.
+   */
+  cache?: CacheMode;
 }
 
 /** A backend that load() did not pick, and why. */
@@ -76,28 +85,34 @@ export class Runner {
   }
 }
 
-export async function load(location: string, options: LoadOptions = {}): Promise<Runner> {
-  const base = await packageBase(location);
-  const text = new TextDecoder().decode(await readBytes(base, 'model.json'));
+/**
+ * Loads a model package and starts the first backend in options.backendOrder that this environment and the package
+ * support. `location` is the package folder's URL or path (or its model.json), a packed package (ArrayBuffer, typed
+ * array, Blob, Response) or a PackageSource ({ fetch(file) }).
+ */
+export async function load(location: PackageLocation, options: LoadOptions = {}): Promise<Runner> {
+  const order = checkBackendOrder(options.backendOrder);
+  const files = await openPackage(location);
+  const base = files.base;
+  const text = new TextDecoder().decode(await files.read('model.json'));
   let manifest: ModelManifest;
   try {
     manifest = JSON.parse(text) as ModelManifest;
   } catch (e) {
-    throw new Error(`webdnn: ${base}model.json is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`webdnn: model.json of ${base} is not valid JSON: ${(e as Error).message}`);
   }
   if (manifest.formatVersion !== FORMAT_VERSION) {
     throw new Error(`webdnn: package format ${String(manifest.formatVersion)} is not supported by this runtime (format ${FORMAT_VERSION}); recompile the model with a matching webdnn`);
   }
   const skipped: SkippedBackend[] = [];
-  const shardCache = new Map<number, Uint8Array>();
+  const memo = new Map<number, Uint8Array>();
+  const store = files.cacheable ? await openShardStore(options.cache ?? 'auto') : null;
   const backendOptions: BackendOptions = options.wasmThreads === undefined ? {} : { wasmThreads: options.wasmThreads };
   const registered = registeredBackends();
-  for (const name of options.backendOrder ?? defaultBackendOrder()) {
+  for (const name of order) {
     const backend = registered.find((b) => b.name === name);
     if (!backend) {
-      const known = registered.map((b) => b.name);
-      const near = known.find((k) => k.toLowerCase() === name.toLowerCase());
-      skipped.push({ backend: name, reason: near ? `unknown backend (did you mean '${near}'?)` : `not implemented in this runtime (it has: ${known.join(', ')})` });
+      skipped.push({ backend: name, reason: `not part of this runtime build (it has: ${registered.map((b) => b.name).join(', ')})` });
       continue;
     }
     const entry = Object.prototype.hasOwnProperty.call(manifest.backends, name) ? manifest.backends[name] : undefined;
@@ -111,11 +126,11 @@ export async function load(location: string, options: LoadOptions = {}): Promise
       continue;
     }
     // Integrity errors (a corrupted shard or kernel file) end load(); a backend that fails to start falls through.
-    const weights = await loadWeights(manifest, base, entry.shards, shardCache, options.onProgress);
+    const weights = await loadWeights(manifest, files, entry.shards, memo, store, options.onProgress);
     const file = async (f: string): Promise<Uint8Array> => {
       const meta = entry.files.find((x) => x.file === f);
       if (!meta) throw new Error(`webdnn: invalid manifest: the ${name} backend lists no file ${f}`);
-      const bytes = await readBytes(base, f);
+      const bytes = await files.read(f);
       await verifyFile(f, bytes, meta.byteLength, meta.sha256, 'kernel file');
       return bytes;
     };
@@ -129,6 +144,39 @@ export async function load(location: string, options: LoadOptions = {}): Promise
     }
   }
   throw new Error(`webdnn: no usable backend for ${base}: ${skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+}
+
+/** The backend names the webdnn compiler can write (a runtime build may have fewer). */
+export const knownBackends: readonly BackendName[] = ['webgpu', 'wasm', 'webgl', 'js'];
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const t = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = t;
+    }
+  }
+  return d[b.length];
+}
+
+/** Validates backendOrder up front: a name that is no backend at all is a mistake, not a backend to skip. */
+function checkBackendOrder(order: readonly string[] | undefined): readonly string[] {
+  if (order === undefined || order === null) return defaultBackendOrder();
+  if (!Array.isArray(order) || order.some((n) => typeof n !== 'string')) {
+    throw new TypeError(`webdnn: backendOrder must be an array of backend names such as ['wasm', 'js'], got ${JSON.stringify(order)}`);
+  }
+  if (order.length === 0) throw new TypeError('webdnn: backendOrder is empty; name at least one backend, e.g. [\'js\']');
+  const names = [...new Set([...knownBackends, ...registeredBackends().map((b) => b.name)])];
+  for (const n of order) {
+    if (names.includes(n)) continue;
+    const near = names.find((k) => k.toLowerCase() === n.toLowerCase()) ?? names.find((k) => editDistance(k, n.toLowerCase()) <= 2);
+    throw new Error(`webdnn: unknown backend '${n}' in backendOrder${near ? ` (did you mean '${near}'?)` : ''}; backends are ${names.map((k) => `'${k}'`).join(', ')}`);
+  }
+  return order;
 }
 
 /** Backends of this runtime that can run in this environment. */

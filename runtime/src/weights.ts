@@ -1,10 +1,12 @@
 // Weight shards: fetched one by one with progress, verified against the manifest's sizes and SHA-256 hashes,
 // and placed into the weight region (the manifest's weight offsets index the concatenation of all shards). A
 // backend names the shards it reads; the others are not fetched. Verified shards are kept per load() call, so a
-// backend that fails to initialise costs the next one no second download.
+// backend that fails to initialise costs the next one no second download, and across loads in the shard store
+// (cache.ts), so a returning visitor downloads no weights.
 
-import type { ModelManifest } from './manifest.generated.js';
-import { readBytes } from './resource.js';
+import type { ShardStore } from './cache.js';
+import type { ManifestShard, ModelManifest } from './manifest.generated.js';
+import type { PackageFiles } from './resource.js';
 
 export type LoadProgress = (loadedBytes: number, totalBytes: number) => void;
 
@@ -20,8 +22,13 @@ export async function verifyFile(file: string, bytes: Uint8Array, byteLength: nu
   }
 }
 
-export async function loadWeights(manifest: ModelManifest, base: string, shardIndices: readonly number[], cache: Map<number, Uint8Array>,
-  onProgress?: LoadProgress): Promise<Uint8Array> {
+/**
+ * The weight region for a backend that reads <shardIndices>: each shard from the per-load memo, the persistent store
+ * (verified again) or the package, verified, then placed at its offset. onProgress reports each new byte count once,
+ * from 0 to the total of these shards.
+ */
+export async function loadWeights(manifest: ModelManifest, files: PackageFiles, shardIndices: readonly number[], memo: Map<number, Uint8Array>,
+  store: ShardStore | null, onProgress?: LoadProgress): Promise<Uint8Array> {
   const total = manifest.shards.reduce((a, s) => a + s.byteLength, 0);
   if (total !== manifest.weightBytes) {
     throw new Error(`webdnn: invalid manifest: shards hold ${total} bytes but weightBytes is ${manifest.weightBytes}`);
@@ -32,24 +39,46 @@ export async function loadWeights(manifest: ModelManifest, base: string, shardIn
     if (!Number.isInteger(i) || i < 0 || i >= manifest.shards.length) throw new Error(`webdnn: invalid manifest: no weight shard ${i}`);
   }
   const wanted = shardIndices.reduce((a, i) => a + manifest.shards[i].byteLength, 0);
+  let last = -1;
+  const report = (n: number): void => {
+    if (n > last) {
+      last = n;
+      onProgress?.(n, wanted);
+    }
+  };
   const region = new Uint8Array(total);
   let done = 0;
-  onProgress?.(0, wanted);
+  report(0);
   for (const i of shardIndices) {
     const shard = manifest.shards[i];
-    let bytes = cache.get(i);
+    let bytes = memo.get(i) ?? (store ? await fromStore(store, shard) : null);
     if (!bytes) {
       const before = done;
-      bytes = await readBytes(base, shard.file, onProgress ? (n) => onProgress(before + Math.min(n, shard.byteLength), wanted) : undefined);
+      bytes = await files.read(shard.file, onProgress ? (n) => report(before + Math.min(n, shard.byteLength)) : undefined);
       await verifyFile(shard.file, bytes, shard.byteLength, shard.sha256, 'weight shard');
-      cache.set(i, bytes);
+      if (store && files.cacheable) await store.put(shard.sha256, bytes).catch(() => undefined);
     }
+    memo.set(i, bytes);
     region.set(bytes, starts[i]);
     done += shard.byteLength;
-    onProgress?.(done, wanted);
+    report(done);
   }
   return region;
 }
+
+async function fromStore(store: ShardStore, shard: ManifestShard): Promise<Uint8Array | null> {
+  try {
+    const bytes = await store.get(shard.sha256);
+    if (!bytes) return null;
+    await verifyFile(shard.file, bytes, shard.byteLength, shard.sha256, 'cached weight shard');
+    return bytes;
+  } catch {
+    // NOTE: a damaged or unreadable entry is dropped and the shard fetched again.
+    await store.delete(shard.sha256).catch(() => undefined);
+    return null;
+  }
+}
+
 export async function sha256Hex(data: Uint8Array): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
   // NOTE: crypto.subtle exists only in secure contexts; plain-http pages (e.g. a LAN address) use the JS fallback.

@@ -95,7 +95,7 @@ public enum MemoryRegion
 }
 
 /// <summary>One weight file.</summary>
-/// <param name="File">File name inside the package (weights-N.bin).</param>
+/// <param name="File">File name inside the package (weights-N.HASH.bin, see PackageWriter.ShardFileName).</param>
 /// <param name="ByteLength">Exact size in bytes.</param>
 /// <param name="Sha256">SHA-256 of the file, lowercase hex.</param>
 public sealed record ManifestShard(string File, long ByteLength, string Sha256);

@@ -8,7 +8,7 @@ using WebDnn.Lowering.KernelStage;
 namespace WebDnn.Backends.Common;
 
 /// <summary>
-/// Writes a model package (DESIGN.md "Model package"): model.json, weights-N.bin shards and the kernels of each
+/// Writes a model package (DESIGN.md "Model package"): model.json, weights-N.HASH.bin shards and the kernels of each
 /// requested backend. Everything is written into a temporary folder next to the destination and moved into
 /// place at the end, so a failure never leaves a half-written package behind.
 /// </summary>
@@ -136,6 +136,9 @@ public static class PackageWriter
             p.Inputs.Select(io => io.KernelBuffer.Id).ToList(), p.Outputs.Select(io => io.KernelBuffer.Id).ToList(), kernels);
     }
 
+    /// <summary>The file name of shard <paramref name="index"/>: <c>weights-N.HASH.bin</c>, HASH the first 16 hex digits of its SHA-256.</summary>
+    public static string ShardFileName(int index, string sha256) => $"weights-{index}.{sha256[..16]}.bin";
+
     /// <summary>Manifest and inspect name of a layout.</summary>
     public static string LayoutName(ActivationLayout l) => l switch
     {
@@ -217,10 +220,14 @@ public static class PackageWriter
             {
                 return;
             }
-            string name = Path.GetFileName(file.Name);
+            string path = file.Name;
             file.Dispose();
-            shards.Add(new ManifestShard(name, pos, Convert.ToHexStringLower(hash!.GetHashAndReset())));
+            string sha = Convert.ToHexStringLower(hash!.GetHashAndReset());
             hash.Dispose();
+            // Content-addressed: a changed shard gets a new URL, so caches (HTTP, the runtime's shard store) never serve a stale one.
+            string name = ShardFileName(shards.Count, sha);
+            File.Move(path, Path.Combine(dir, name));
+            shards.Add(new ManifestShard(name, pos, sha));
             progress?.Report($"wrote {name} ({pos / 1048576.0:0.00} MiB)");
             before += pos;
             file = null;
@@ -229,7 +236,7 @@ public static class PackageWriter
 
         void Open()
         {
-            file = File.Create(Path.Combine(dir, $"weights-{shards.Count}.bin"));
+            file = File.Create(Path.Combine(dir, $"weights-{shards.Count}.partial"));
             hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         }
 

@@ -23,7 +23,8 @@ public static class PackageCommands
         var shape = new Option<string[]>("--shape") { Description = "Fix a symbolic input shape: NAME=d0,d1,... (repeatable)" };
         var level = new Option<string>("--level", "-O") { Description = "Optimization pipeline: O0, O1 or O2", DefaultValueFactory = _ => "O2" };
         var weights = new Option<string>("--weights") { Description = "Weight encoding (fp32 only for now)", DefaultValueFactory = _ => "fp32" };
-        var cmd = new Command("compile", "Compile an ONNX model into a model package for the browser") { model, output, backends, shape, level, weights };
+        var pack = new Option<bool>("--pack") { Description = "Write one packed file (a tar of the package, for load(arrayBuffer)) at -o instead of a folder" };
+        var cmd = new Command("compile", "Compile an ONNX model into a model package for the browser") { model, output, backends, shape, level, weights, pack };
         cmd.SetAction(r =>
         {
             if (r.GetValue(weights) != "fp32")
@@ -34,6 +35,12 @@ public static class PackageCommands
             var settings = new CompileSettings { Level = r.GetValue(level)!, Shapes = ModelFiles.ParseShapes(r.GetValue(shape)), Progress = io.Progress, Backends = list };
             var compiled = ModelCompiler.Compile(r.GetValue(model)!, settings);
             string dir = r.GetValue(output)!;
+            if (r.GetValue(pack))
+            {
+                var packed = PackedPackage.Write(compiled.Program!, dir, list, io.Progress);
+                io.Out.WriteLine($"wrote {dir}: a packed package ({new FileInfo(dir).Length} bytes, {packed.Shards.Count} weight shard(s)); load it with load(await (await fetch(url)).arrayBuffer())");
+                return ExitCodes.Success;
+            }
             var manifest = PackageWriter.Write(compiled.Program!, dir, list, io.Progress);
             RuntimeAssets.CopyRuntimeTo(dir);
             var ci = CultureInfo.InvariantCulture;

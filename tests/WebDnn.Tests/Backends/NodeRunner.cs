@@ -37,7 +37,11 @@ public static class NodeRunner
         const progress = [];
         let result;
         try {
-          const runner = await load(pkg, { backendOrder: req.backendOrder, onProgress: (l, t) => progress.push(t ? l / t : 1) });
+          // 'fetch:DIR' → a PackageSource reading DIR; 'blob:FILE' → a Blob of FILE; *.tar, *.tgz → the packed bytes; else a path.
+          const source = pkg.startsWith('fetch:') ? { fetch: async (f) => readFileSync(pkg.slice(6) + '/' + f) }
+            : pkg.startsWith('blob:') ? new Blob([readFileSync(pkg.slice(5))])
+            : /\.(tar|tgz)$/.test(pkg) ? readFileSync(pkg) : pkg;
+          const runner = await load(source, { backendOrder: req.backendOrder, onProgress: (l, t) => progress.push(t ? l / t : 1) });
           const inputs = {};
           for (const [name, t] of Object.entries(req.inputs)) {
             const b = Buffer.from(t.b64, 'base64');
@@ -55,7 +59,8 @@ public static class NodeRunner
         """;
 
     /// <summary>Loads <paramref name="packageDir"/> with <paramref name="backendOrder"/> (default order when null) and runs it on <paramref name="inputs"/>.</summary>
-    /// <param name="packageDir">The package folder.</param>
+    /// <param name="packageDir">The package folder (or its model.json), a packed package (*.tar, *.tgz), <c>blob:FILE</c> (a Blob of a packed
+    /// package) or <c>fetch:DIR</c> (a PackageSource reading DIR).</param>
     /// <param name="inputs">Inputs by name.</param>
     /// <param name="backendOrder">load()'s backendOrder.</param>
     /// <param name="setup">JavaScript run after the runtime is imported (as <c>webdnn</c>), e.g. to register a test backend.</param>

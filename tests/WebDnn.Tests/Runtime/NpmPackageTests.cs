@@ -2,9 +2,6 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WebDnn.Backends.Common;
-using WebDnn.Core;
-using WebDnn.Core.Kernels;
-using WebDnn.Tests.Backends;
 using WebDnn.Tests.Support;
 
 namespace WebDnn.Tests.Runtime;
@@ -23,15 +20,7 @@ public sealed class PackedRuntime : IDisposable
         Pack = JsonNode.Parse(r.Stdout)!.AsArray()[0]!.AsObject();
         Tarball = Path.Combine(Work, Pack["filename"]!.GetValue<string>());
 
-        // y = x * w + w with w = [1, 2, 3, 4]: for x = [1, 2, 3, 4], y = [2, 6, 12, 20].
-        var pb = new ProgramBuilder();
-        var x = pb.Input("x", DataType.Float32, [4]);
-        int k = 0;
-        var w = pb.Weight(DataType.Float32, [4], _ => ++k);
-        var y = pb.Act(DataType.Float32, 4);
-        var e = Expr.Bin(BinaryOp.Add, Expr.Bin(BinaryOp.Mul, Expr.In(0, DataType.Float32), Expr.In(1, DataType.Float32)), Expr.In(1, DataType.Float32));
-        pb.Add(new ElementwiseKernel(e) { Inputs = [x, w], Outputs = [y] });
-        pb.Output("y", y);
+        var pb = TinyModel.Build();
         ModelDir = Path.Combine(Work, "model");
         PackageWriter.Write(pb.Program, ModelDir, ["js"]);
         RuntimeAssets.CopyRuntimeTo(ModelDir);
