@@ -1,6 +1,7 @@
 using WebDnn.Backends.Common;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 
 namespace WebDnn.Tests.Backends.Wasm;
 
@@ -53,7 +54,7 @@ public sealed class WasmBackendTests : IDisposable
                 var got = result.Outputs[io.Name];
                 Assert.Equal(io.KernelBuffer.Shape, got.Shape);
                 var g = got.ToDoubles();
-                var e = expected[io.KernelBuffer.Id];
+                var e = expected[io.Name].ToDoubles();
                 Assert.Equal(e.Length, g.Length);
                 for (int i = 0; i < e.Length; i++)
                 {
