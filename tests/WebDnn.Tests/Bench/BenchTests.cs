@@ -7,8 +7,8 @@ namespace WebDnn.Tests.Bench;
 
 /// <summary>
 /// `webdnn bench` and its plumbing. The smoke test runs the real command with --runs 1 on a tiny CNN in headless
-/// Chromium (installing Chromium and the npm peers on first use); it checks that every engine ran and that the
-/// outputs agree with native ONNX Runtime. No timing is asserted anywhere.
+/// Chromium (installing Chromium and the npm peers on first use); it checks that every engine (ours included) ran and
+/// that the outputs agree with native ONNX Runtime. No timing is asserted anywhere.
 /// </summary>
 public sealed class BenchTests : IDisposable
 {
@@ -37,10 +37,12 @@ public sealed class BenchTests : IDisposable
             Assert.Single(e.TimesMs);
             Assert.True(e.Agrees == true, $"{peer} differs from native ONNX Runtime by {e.MaxAbsDiffVsOracle}\n{table}");
         }
-        // Ours either ran and agrees, or says why not (pending while the runtime is not built).
+        // Ours must have compiled, run and agreed: "n/a" (a compile failure) or "pending" is a failure here.
         var ours = result.Engines.Single(x => x.Engine == Peer.Ours);
-        Assert.True(ours.Status == "ok" ? ours.Agrees == true : ours.Status.StartsWith("pending", StringComparison.Ordinal) || ours.Status.StartsWith("n/a", StringComparison.Ordinal),
-            $"ours: {ours.Status}, max|Δ| {ours.MaxAbsDiffVsOracle}\n{table}");
+        Assert.True(ours.Status == "ok", $"ours: {ours.Status}\n{table}");
+        Assert.Equal("js", ours.Backend);
+        Assert.Single(ours.TimesMs);
+        Assert.True(ours.Agrees == true, $"ours differs from native ONNX Runtime by {ours.MaxAbsDiffVsOracle}\n{table}");
 
         Assert.Equal("tiny_cnn", result.Model);
         Assert.Contains("onnxruntime-web", table);

@@ -66,23 +66,29 @@ public sealed class CliErrorTests : IDisposable
     {
         var bytes = ReluModel().ToBytes();
         var path = _dir.File("truncated.onnx");
-        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        int cut = bytes.Length / 2;
+        File.WriteAllBytes(path, bytes[..cut]);
         var (code, _, err) = Run("inspect", path);
         Assert.Equal(ExitCodes.InvalidModel, code);
-        Assert.Contains("byte offset", err, StringComparison.Ordinal);
+        // The design promises the byte offset: a number inside the truncated file, and the file's length.
+        var m = System.Text.RegularExpressions.Regex.Match(err, @"byte offset (\d+) of (\d+)");
+        Assert.True(m.Success, err);
+        Assert.Equal(cut, int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.InRange(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0, cut);
     }
 
     [Theory]
-    [InlineData("text", "this is a text file, not a model\n")]
-    [InlineData("png", "\u0089PNG\r\n\u001a\n\0\0\0\rIHDR")]
-    [InlineData("empty", "")]
-    public void Non_onnx_files_are_invalid_models(string name, string content)
+    [InlineData("text", "this is a text file, not a model\n", "this is a protobuf message but not an ONNX model")]
+    [InlineData("png", "\u0089PNG\r\n\u001a\n\0\0\0\rIHDR", "not a valid ONNX protobuf")]
+    [InlineData("empty", "", "the file is empty")]
+    public void Non_onnx_files_are_invalid_models(string name, string content, string says)
     {
         var path = _dir.File(name + ".onnx");
         File.WriteAllText(path, content);
         var (code, _, err) = Run("inspect", path);
         Assert.Equal(ExitCodes.InvalidModel, code);
-        Assert.Contains("error:", err, StringComparison.Ordinal);
+        Assert.StartsWith("error: ", err, StringComparison.Ordinal);
+        Assert.Contains($"{name}.onnx: {says}", err, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -175,8 +181,25 @@ public sealed class CliErrorTests : IDisposable
     {
         File.WriteAllBytes(_dir.File("weights.bin"), new float[] { 1, 2, 3, 4 }.SelectMany(BitConverter.GetBytes).ToArray());
         var path = ExternalModel("weights.bin").Save(_dir.File("ext.onnx"));
-        var (code, _, err) = Run("inspect", path);
+        var (code, stdout, err) = Run("inspect", path);
         Assert.True(code == ExitCodes.Success, err);
+        Assert.Equal("", err);
+        // The weight was read from the file: y = x + w with w = [1, 2, 3, 4] read back through the reference evaluator.
+        var g = WebDnn.Onnx.OnnxImporter.Load(path);
+        var y = WebDnn.Ops.Reference.Interpreter.Run(g, new Dictionary<Value, Tensor> { [g.Inputs[0]] = Tensor.FromFloats([1, 1, 4], [10, 20, 30, 40]) })[0];
+        Assert.Equal([11f, 22f, 33f, 44f], y.Floats);
+        Assert.Contains("Add", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void External_data_shorter_than_its_shape_is_refused_with_the_sizes()
+    {
+        File.WriteAllBytes(_dir.File("short.bin"), new byte[8]);
+        var path = ExternalModel("short.bin").Save(_dir.File("ext.onnx"));
+        var (code, _, err) = Run("inspect", path);
+        Assert.Equal(ExitCodes.InvalidModel, code);
+        Assert.Contains("'w'", err, StringComparison.Ordinal);
+        Assert.Contains("'short.bin' has 8 bytes", err, StringComparison.Ordinal);
     }
 
     [Fact]
