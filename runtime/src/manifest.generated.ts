@@ -17,6 +17,7 @@ export interface ManifestTensor {
   name: string;
   dtype: string;
   shape: number[];
+  maxAbs: number | null;
 }
 
 export interface ManifestShard {

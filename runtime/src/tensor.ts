@@ -26,9 +26,10 @@ export interface TensorInfo {
 
 export type KernelArray = Float32Array | Int32Array | Uint8Array;
 
-// ONNX dtype -> the typed array a caller passes and gets back.
+// ONNX dtype -> the typed array a caller passes and gets back. f16 travels as its IEEE half bits in a Uint16Array,
+// or as a Float16Array where the JavaScript engine has one (both accepted; outputs use Float16Array when it exists).
 const ARRAY_NAME: Record<string, string> = {
-  f32: 'Float32Array', f16: 'Float32Array', bf16: 'Float32Array', f64: 'Float64Array',
+  f32: 'Float32Array', f16: 'Uint16Array', bf16: 'Float32Array', f64: 'Float64Array',
   i64: 'BigInt64Array', u64: 'BigUint64Array', i32: 'Int32Array', u32: 'Uint32Array',
   i16: 'Int16Array', u16: 'Uint16Array', i8: 'Int8Array', u8: 'Uint8Array', bool: 'Uint8Array',
 };
@@ -63,7 +64,7 @@ export function toKernelArray(info: ManifestTensor, bufferDtype: BufferDtype, va
   if (want === undefined) {
     throw new Error(`webdnn: input '${info.name}' has unsupported element type ${info.dtype}`);
   }
-  if (got !== want && got !== 'Array') {
+  if (got !== want && got !== 'Array' && !(info.dtype === 'f16' && got === 'Float16Array')) {
     throw new Error(`webdnn: input '${info.name}': expected ${expected}, got ${got}`);
   }
   const n = elementCount(info.shape);
@@ -72,7 +73,11 @@ export function toKernelArray(info: ManifestTensor, bufferDtype: BufferDtype, va
   }
   switch (bufferDtype) {
     case 'f32':
-      return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>, Number);
+      // f64 and f16 values are narrowed to the f32 the kernels compute in (round to nearest).
+      const out = info.dtype === 'f16' && data instanceof Uint16Array ? Float32Array.from(data, halfBitsToFloat)
+        : data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>, Number);
+      if (info.maxAbs != null) checkBound(info, out, info.maxAbs);
+      return out;
     case 'bool':
       return Uint8Array.from(data as ArrayLike<number>, (v) => (v ? 1 : 0));
     case 'i32': {
@@ -84,7 +89,19 @@ export function toKernelArray(info: ManifestTensor, bufferDtype: BufferDtype, va
         }
         out[i] = v;
       }
+      if (info.maxAbs != null) checkBound(info, out, info.maxAbs);
       return out;
+    }
+  }
+}
+
+// int64/uint32/uint64 arithmetic runs in 32 bits; where the compiler proved it exact only for smaller inputs
+// (x * y, x + 1…), the manifest gives the bound (maxAbs) and larger values are refused rather than wrapped.
+function checkBound(info: ManifestTensor, values: Float32Array | Int32Array, max: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(Math.abs(v) <= max)) {
+      throw new Error(`webdnn: input '${info.name}'[${i}] = ${v} is outside ±${max}, the range in which this model's integer arithmetic is exact in its 32-bit kernels (see the compiler docs, "Integer types")`);
     }
   }
 }
@@ -97,6 +114,7 @@ export function fromKernelArray(info: ManifestTensor, view: KernelArray): Tensor
     case 'i64': data = BigInt64Array.from(view, (v) => BigInt(v)); break;
     case 'u64': data = BigUint64Array.from(view, (v) => BigInt(v)); break;
     case 'f64': data = Float64Array.from(view); break;
+    case 'f16': data = toHalf(view as Float32Array); break;
     case 'u32': data = Uint32Array.from(view); break;
     case 'i16': data = Int16Array.from(view); break;
     case 'u16': data = Uint16Array.from(view); break;
@@ -105,4 +123,51 @@ export function fromKernelArray(info: ManifestTensor, view: KernelArray): Tensor
     default: data = view.slice(); break;
   }
   return { data, shape, dtype: info.dtype };
+}
+
+// IEEE 754 binary16 <-> number, for engines without Float16Array.
+type HalfArrayCtor = { from(src: ArrayLike<number>): TensorData };
+const Float16 = (globalThis as { Float16Array?: HalfArrayCtor }).Float16Array;
+
+/** f32 kernel results -> f16: a Float16Array where the engine has one, else the half bits in a Uint16Array. */
+function toHalf(view: Float32Array): TensorData {
+  return Float16 !== undefined ? Float16.from(view) : Uint16Array.from(view, floatToHalfBits);
+}
+
+export function halfBitsToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >>> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return sign * m * 2 ** -24;
+  if (e === 31) return m !== 0 ? NaN : sign * Infinity;
+  return sign * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+const f32Box = new Float32Array(1);
+const u32Box = new Uint32Array(f32Box.buffer);
+
+/** number -> half bits, rounding to nearest even (as Float16Array does); overflow gives ±Infinity. */
+export function floatToHalfBits(v: number): number {
+  f32Box[0] = v;
+  const x = u32Box[0]!;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  const e = exp - 112; // rebias 127 -> 15
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1) !== 0)) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1) !== 0)) h++; // a carry into the exponent is the right rounding
+  return sign | h;
 }

@@ -32,6 +32,9 @@ public sealed class Node
 
     public Dictionary<string, Attr> Attributes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Names of the model's nodes a fusion pass replaced by this one (empty for an original node); for messages.</summary>
+    public List<string> FusedFrom { get; } = [];
+
     public Value? Input(int i) => i < Inputs.Count ? Inputs[i] : null;
 
     public bool HasAttribute(string name) => Attributes.ContainsKey(name);

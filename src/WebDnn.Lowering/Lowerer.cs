@@ -86,7 +86,64 @@ public static class Lowerer
             b.Kind = BufferKind.Output;
             program.Outputs.Add(new ProgramIO(v.Name, v.Type!.DataType, v.Type.Shape!, b));
         }
+        LimitWideInputs(g, program, map.ContainsKey);
         return program;
+    }
+
+    /// <summary>
+    /// Proves with <see cref="IntegerRanges"/> that no int64/uint32/uint64 value wraps in its 32-bit buffer. When the
+    /// proof needs the wide graph inputs to be smaller than 32 bits allow (x·y, x + 1…), their bound goes to
+    /// <see cref="ProgramIO.MaxAbs"/> and the runtime refuses larger values; when even all-zero inputs overflow
+    /// (a constant outside the range, or arithmetic on one), the model is refused, naming every node and value.
+    /// Float inputs take part too: a float that becomes an integer (Cast, Pow with a float exponent) gets a bound.
+    /// </summary>
+    private static void LimitWideInputs(Graph g, KernelProgram program, Func<Value, bool> stored)
+    {
+        const double Full = int.MaxValue;
+        static double FullOf(Value v) => v.Type!.DataType.IsFloat() ? double.PositiveInfinity : Full;
+        if (IntegerRanges.Check(g, stored, FullOf).Count == 0)
+        {
+            return;
+        }
+        static UnsupportedModelException Refuse(List<RangeViolation> found) =>
+            new($"{found.Count} node(s) compute integers that do not fit the 32-bit kernels (they would wrap):\n"
+                + string.Join("\n", found.Take(40).Select(v => "  " + v.Message)) + (found.Count > 40 ? $"\n  … and {found.Count - 40} more" : ""));
+        var atZero = IntegerRanges.Check(g, stored, _ => 0);
+        if (atZero.Count > 0)
+        {
+            throw Refuse(atZero);
+        }
+        long lo = 0, hi = int.MaxValue;
+        while (hi - lo > 1)
+        {
+            long mid = lo + (hi - lo) / 2;
+            (IntegerRanges.Check(g, stored, _ => mid).Count == 0 ? ref lo : ref hi) = mid;
+        }
+        // The largest common bound is safe; then give each input its full range where the others' bounds allow it.
+        var wide = g.Inputs.Where(v => v.Const is null && (IntegerRanges.IsWide(v.Type!.DataType) || v.Type.DataType.IsFloat())).ToList();
+        var bound = wide.ToDictionary(v => v, _ => (double)lo);
+        foreach (var v in wide)
+        {
+            bound[v] = FullOf(v);
+            if (IntegerRanges.Check(g, stored, x => bound.GetValueOrDefault(x, FullOf(x))).Count > 0)
+            {
+                bound[v] = lo;
+            }
+        }
+        // An input that may only be 0 makes a useless package (e.g. x · 3000000000 with the constant folded into the
+        // kernel's expression): refuse, reporting what overflows once it may be ±1.
+        if (wide.FirstOrDefault(v => bound[v] < 1) is { } stuck)
+        {
+            throw Refuse(IntegerRanges.Check(g, stored, x => x == stuck ? 1 : bound.GetValueOrDefault(x, FullOf(x))));
+        }
+        for (int i = 0; i < program.Inputs.Count; i++)
+        {
+            var v = wide.FirstOrDefault(x => x.Name == program.Inputs[i].Name);
+            if (v is not null && bound[v] < FullOf(v))
+            {
+                program.Inputs[i] = program.Inputs[i] with { MaxAbs = (long)bound[v] };
+            }
+        }
     }
 
     /// <summary>Converts a constant to the lowered element type, refusing int64 values that do not fit int32.</summary>
@@ -102,7 +159,8 @@ public static class Lowerer
             for (int i = 0; i < t.Length; i++)
             {
                 long v = t.GetLong(i);
-                // Out-of-range int64 constants (INT64_MAX as "to the end") are clamped; they only ever act as bounds.
+                // Out-of-range int64 constants (INT64_MAX as "to the end") are clamped; LimitWideInputs refuses the
+                // model when such a constant is stored for a kernel that computes with it rather than bounds by it.
                 r.SetLong(i, Math.Clamp(v, int.MinValue, int.MaxValue));
             }
             return r;

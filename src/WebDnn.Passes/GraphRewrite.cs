@@ -61,6 +61,7 @@ internal static class GraphRewrite
     public static Node CloneHeader(Node n)
     {
         var c = new Node(n.OpType, n.Name, n.Domain) { Opset = n.Opset };
+        c.FusedFrom.AddRange(n.FusedFrom);
         foreach (var a in n.Attributes.Values)
         {
             c.SetAttribute(a);

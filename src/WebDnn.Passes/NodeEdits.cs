@@ -63,6 +63,7 @@ internal sealed class NodeEdits
     public Node ReplaceRegion(IReadOnlyCollection<Node> region, Node replacement, IEnumerable<Value?> inputs, IEnumerable<Value> outputs)
     {
         int last = region.Max(Position);
+        replacement.FusedFrom.AddRange(region.SelectMany(n => n.FusedFrom.Count > 0 ? n.FusedFrom : [n.Name]).Except(replacement.FusedFrom));
         foreach (var n in region)
         {
             Remove(n);

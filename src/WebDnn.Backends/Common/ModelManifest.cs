@@ -30,7 +30,10 @@ public sealed record ModelManifest(
 /// <param name="Name">Name in the ONNX graph (data only: never emitted into generated code).</param>
 /// <param name="Dtype">ONNX element type short name (f32, i64, bool, ...); the runtime converts to the buffer's type.</param>
 /// <param name="Shape">Static shape.</param>
-public sealed record ManifestTensor(string Name, string Dtype, IReadOnlyList<int> Shape);
+/// <param name="MaxAbs">Inputs only: the largest |value| accepted where the model's int64 (uint32, uint64) arithmetic,
+/// or a float that becomes such an integer, is exact in the 32-bit kernels only below it (null: no bound beyond the
+/// buffer's type). The runtime refuses larger values rather than wrap (docs/compiler.md, "Integer types").</param>
+public sealed record ManifestTensor(string Name, string Dtype, IReadOnlyList<int> Shape, long? MaxAbs = null);
 
 /// <summary>
 /// One backend's part of the package: the program the kernel-level stage made for its target (its own buffers and

@@ -162,7 +162,7 @@ public static class PackageWriter
         }
     }
 
-    private static ManifestTensor Tensor(ProgramIO io) => new(io.Name, io.OnnxType.ShortName(), io.KernelBuffer.Shape);
+    private static ManifestTensor Tensor(ProgramIO io) => new(io.Name, io.OnnxType.ShortName(), io.KernelBuffer.Shape, io.MaxAbs);
 
     private static ManifestBuffer Buffer(KernelBuffer b, MemoryPlan plan, WeightStore stored)
     {

@@ -1,7 +1,14 @@
 namespace WebDnn.Core.Kernels;
 
 /// <summary>A graph input or output of the lowered program: public name, ONNX dtype and shape, and its buffer.</summary>
-public sealed record ProgramIO(string Name, DataType OnnxType, Dim[] Shape, KernelBuffer KernelBuffer);
+public sealed record ProgramIO(string Name, DataType OnnxType, Dim[] Shape, KernelBuffer KernelBuffer)
+{
+    /// <summary>
+    /// For int64/uint32/uint64 inputs whose arithmetic is exact in 32 bits only for smaller values: the largest |value|
+    /// the runtime accepts (null: the buffer's full int32 range). Set by the lowering's integer range analysis.
+    /// </summary>
+    public long? MaxAbs { get; init; }
+}
 
 /// <summary>The lowered model: buffers and primitive kernels in execution order.</summary>
 public sealed class KernelProgram

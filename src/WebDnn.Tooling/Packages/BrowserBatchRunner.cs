@@ -35,7 +35,8 @@ public sealed class BrowserBatchRunner : IAsyncDisposable
         async ({ backend, items }) => {
           const { load } = await import('/webdnn.mjs');
           const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u64: BigUint64Array,
-                          u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array };
+                          u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array,
+                          f16: Uint16Array };
           const b64 = (data) => {
             const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
             let bin = '';
@@ -178,7 +179,8 @@ public sealed class BrowserBatchRunner : IAsyncDisposable
         int k = 0;
         foreach (var (name, t0) in inputs)
         {
-            var t = t0.DataType is DataType.Float16 or DataType.BFloat16 ? new Tensor(DataType.Float32, t0.Shape, t0.ToFloats()) : t0;
+            // f16 travels as its half bits (a Uint16Array); bf16 as f32 values (runtime/src/tensor.ts).
+            var t = t0.DataType is DataType.BFloat16 ? new Tensor(DataType.Float32, t0.Shape, t0.ToFloats()) : t0;
             if (t.DataType == DataType.String)
             {
                 throw new UnsupportedModelException($"input '{name}' is a string tensor (not supported in the browser)");
@@ -300,8 +302,8 @@ public sealed class BrowserBatchRunner : IAsyncDisposable
                 var dt = DataTypes.FromShortName(o.GetProperty("dtype").GetString()!);
                 try
                 {
-                    // f16/bf16 come back as Float32Array (runtime/src/tensor.ts).
-                    outputs[name] = dt is DataType.Float16 or DataType.BFloat16 ? Tensor.FromBytes(DataType.Float32, shape, bytes) : Tensor.FromBytes(dt, shape, bytes);
+                    // f16 comes back as half bits (Float16Array or Uint16Array), bf16 as Float32Array (runtime/src/tensor.ts).
+                    outputs[name] = dt is DataType.BFloat16 ? Tensor.FromBytes(DataType.Float32, shape, bytes) : Tensor.FromBytes(dt, shape, bytes);
                 }
                 catch (WebDnnException e)
                 {

@@ -33,7 +33,8 @@ public static class BrowserPackageRunner
         async ({ backend, inputs, runs }) => {
           const { load } = await import('/webdnn.mjs');
           const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u64: BigUint64Array,
-                          u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array };
+                          u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array,
+                          f16: Uint16Array };
           const t0 = performance.now();
           const runner = await load('/', { backendOrder: [backend] });
           const feeds = {};
@@ -78,6 +79,8 @@ public static class BrowserPackageRunner
                 throw new UsageException($"missing input '{io.Name}' ({io.Dtype}[{string.Join(",", io.Shape)}])");
             }
             string file = $"in{k++}.bin";
+            // f16 travels as its half bits (a Uint16Array); bf16 as f32 values (runtime/src/tensor.ts).
+            t = t.DataType == DataType.BFloat16 ? new Tensor(DataType.Float32, t.Shape, t.ToFloats()) : t;
             server.AddFile("/__inputs/" + file, t.ToBytes(), "application/octet-stream");
             specs.Add(new { name = io.Name, dtype = t.DataType.ShortName(), shape = t.Shape, file });
         }
@@ -113,8 +116,8 @@ public static class BrowserPackageRunner
             var shape = o.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             var bytes = Convert.FromBase64String(o.GetProperty("b64").GetString()!);
             var dt = DataTypes.FromShortName(io.Dtype);
-            // f16/bf16 come back as Float32Array (see runtime/src/tensor.ts).
-            var t = dt is DataType.Float16 or DataType.BFloat16 ? Tensor.FromBytes(DataType.Float32, shape, bytes) : Tensor.FromBytes(dt, shape, bytes);
+            // f16 comes back as half bits (Float16Array or Uint16Array), bf16 as Float32Array (see runtime/src/tensor.ts).
+            var t = dt is DataType.BFloat16 ? Tensor.FromBytes(DataType.Float32, shape, bytes) : Tensor.FromBytes(dt, shape, bytes);
             outputs[io.Name] = t;
         }
         var times = root.GetProperty("times").EnumerateArray().Select(e => e.GetDouble()).ToList();

@@ -32,7 +32,7 @@ public static class NodeRunner
         const { load } = webdnn;
         /*SETUP*/
         const req = JSON.parse(readFileSync(reqPath, 'utf8'));
-        const ctors = { f32: Float32Array, i32: Int32Array, i64: BigInt64Array, bool: Uint8Array, u8: Uint8Array, f64: Float64Array };
+        const ctors = { f32: Float32Array, i32: Int32Array, i64: BigInt64Array, bool: Uint8Array, u8: Uint8Array, f64: Float64Array, f16: Uint16Array };
         const enc = (t) => ({ dtype: t.dtype, shape: t.shape, b64: Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64') });
         const progress = [];
         let result;
