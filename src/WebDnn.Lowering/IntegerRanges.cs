@@ -88,7 +88,7 @@ public static class IntegerRanges
     {
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice", "Gather", "GatherElements", "GatherND",
         "Split", "Expand", "Tile", "DepthToSpace", "SpaceToDepth", "ReduceMax", "ReduceMin", "MaxPool", "Compress",
-        "ReverseSequence", "Resize", "Upsample", "Trilu", "CenterCropPad",
+        "ReverseSequence", "Resize", "Upsample",
     };
 
     /// <summary>
@@ -199,6 +199,11 @@ public static class IntegerRanges
             return [];
         }
         Interval In(int i) => rangeOf(node.Input(i));
+        if (node.Attributes.Values.Any(a => a.Kind == AttributeKind.Expr))
+        {
+            // A fused epilogue (Conv/MatMul/Gemm + bias, activation, residual): not modelled, any value of the type.
+            return [];
+        }
         int[] Dims(int i) => node.Input(i)?.Type is { IsStatic: true } t ? t.StaticShape() : [];
         switch (node.OpType)
         {
@@ -208,6 +213,10 @@ public static class IntegerRanges
                 return [];
             case var s when s_hullOfInput0.Contains(s):
                 return [.. node.Outputs.Select(_ => In(0))];
+            case "Trilu" or "CenterCropPad":
+                return [In(0).Hull(new(0, 0))];
+            case "ScatterND" or "ScatterElements" when node.Attributes.TryGetValue("reduction", out var red) && red.S is not ("" or "none"):
+                return [];
             case "Concat":
                 return [node.Inputs.OfType<Value>().Select(rangeOf).Aggregate((a, b) => a.Hull(b))];
             case "Pad":
