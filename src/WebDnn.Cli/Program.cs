@@ -16,10 +16,11 @@ public static class Program
         var io = new CliIO(stdout, stderr);
         root.Subcommands.Add(InspectCommand.Create(io));
         root.Subcommands.Add(VerifyCommand.Create(io));
-        foreach (var c in ExtraCommands.Create(io))
-        {
-            root.Subcommands.Add(c);
-        }
+        root.Subcommands.Add(CompileCommand.Create(io));
+        root.Subcommands.Add(RunCommand.Create(io));
+        root.Subcommands.Add(ServeCommand.Create(io));
+        root.Subcommands.Add(DemoCommand.Create(io));
+        root.Subcommands.Add(BenchCommand.Create(io));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

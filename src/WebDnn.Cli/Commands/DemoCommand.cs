@@ -36,7 +36,7 @@ public static class DemoCommand
             var uri = server.Start();
             io.Out.WriteLine($"WebDNN demo gallery: {uri}   (face detection: {uri}face.html, speed: {uri}speed.html)");
             io.Out.WriteLine("Open it in a browser; press Ctrl+C to stop.");
-            await PackageCommands.WaitForCancel(ct).ConfigureAwait(false);
+            await ServeCommand.WaitForCancel(ct).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return cmd;

@@ -29,7 +29,7 @@ public static class InspectCommand
         var cmd = new Command("inspect", "Show what a model contains and what the compiler does with it") { model, json, shape, level, backends, dumpAfter };
         cmd.SetAction(r =>
         {
-            var list = r.GetValue(backends) is { } b ? PackageCommands.ParseBackends(b) : [.. BackendRegistry.Names];
+            var list = r.GetValue(backends) is { } b ? CompileCommand.ParseBackends(b) : [.. BackendRegistry.Names];
             return Run(io, r.GetValue(model)!, r.GetValue(json), r.GetValue(shape), r.GetValue(level)!, list, r.GetValue(dumpAfter));
         });
         return cmd;

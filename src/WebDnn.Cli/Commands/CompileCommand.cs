@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Globalization;
+using WebDnn.Backends.Common;
+using WebDnn.Compiler;
+using WebDnn.Core;
+using WebDnn.Tooling;
+
+namespace WebDnn.Cli.Commands;
+
+/// <summary>`webdnn compile`: an ONNX model to a package for the browser backends.</summary>
+public static class CompileCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var model = new Argument<string>("model") { Description = "An ONNX model file (.onnx or .onnx.gz)" };
+        var output = new Option<string>("--output", "-o") { Description = "The package folder to write", Required = true };
+        var backends = new Option<string>("--backends") { Description = $"Backends to generate kernels for (available: {string.Join(",", BackendRegistry.Names)}; default: all)", DefaultValueFactory = _ => string.Join(",", BackendRegistry.Names) };
+        var shape = new Option<string[]>("--shape") { Description = "Fix a symbolic input shape: NAME=d0,d1,... (repeatable)" };
+        var level = new Option<string>("--level", "-O") { Description = "Optimization pipeline: O0, O1 or O2", DefaultValueFactory = _ => "O2" };
+        var weights = new Option<string>("--weights") { Description = "Weight encoding (fp32 only for now)", DefaultValueFactory = _ => "fp32" };
+        var pack = new Option<bool>("--pack") { Description = "Write one packed file (a tar of the package, for load(arrayBuffer)) at -o instead of a folder" };
+        var cmd = new Command("compile", "Compile an ONNX model into a model package for the browser") { model, output, backends, shape, level, weights, pack };
+        cmd.SetAction(r =>
+        {
+            if (r.GetValue(weights) != "fp32")
+            {
+                throw new UsageException($"--weights {r.GetValue(weights)}: only fp32 is implemented so far");
+            }
+            var list = ParseBackends(r.GetValue(backends)!);
+            var settings = new CompileSettings { Level = r.GetValue(level)!, Shapes = ModelFiles.ParseShapes(r.GetValue(shape)), Progress = io.Progress, Backends = list };
+            var compiled = ModelCompiler.Compile(r.GetValue(model)!, settings);
+            string dir = r.GetValue(output)!;
+            if (r.GetValue(pack))
+            {
+                var packed = PackedPackage.Write(compiled.Program!, dir, list, io.Progress);
+                io.Out.WriteLine($"wrote {dir}: a packed package ({new FileInfo(dir).Length} bytes, {packed.Shards.Count} weight shard(s)); load it with load(await (await fetch(url)).arrayBuffer())");
+                return ExitCodes.Success;
+            }
+            var manifest = PackageWriter.Write(compiled.Program!, dir, list, io.Progress);
+            RuntimeAssets.CopyRuntimeTo(dir);
+            var ci = CultureInfo.InvariantCulture;
+            io.Out.WriteLine(string.Create(ci, $"wrote {dir}: {manifest.Shards.Count} weight shard(s) ({manifest.Shards.Sum(s => s.ByteLength) / 1048576.0:0.0} MiB); ") +
+                string.Join("; ", manifest.Backends.Select(kv => string.Create(ci, $"{kv.Key}: {kv.Value.Kernels.Count} kernels, arena {kv.Value.ArenaBytes / 1048576.0:0.0} MiB"))));
+            io.Out.WriteLine($"try it: webdnn run {dir} --backend {list[0]}   or   webdnn serve {dir}");
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    public static string[] ParseBackends(string text)
+    {
+        var list = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var b in list)
+        {
+            if (!PackageWriter.SupportedBackends.Contains(b))
+            {
+                throw new UsageException(b is "wasm" or "webgpu" or "webgl"
+                    ? $"the '{b}' backend is not implemented yet; available: {string.Join(", ", PackageWriter.SupportedBackends)}"
+                    : $"unknown backend '{b}'; available: {string.Join(", ", PackageWriter.SupportedBackends)}");
+            }
+        }
+        return list.Length > 0 ? list : throw new UsageException("--backends is empty");
+    }
+}

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WebDnn.Backends.Common;
+using WebDnn.Core;
+using WebDnn.Tooling;
+using WebDnn.Tooling.Oracle;
+using WebDnn.Tooling.Packages;
+
+namespace WebDnn.Cli.Commands;
+
+/// <summary>`webdnn run`: a package in headless Chromium, its outputs and timings.</summary>
+public static class RunCommand
+{
+    public static Command Create(CliIO io)
+    {
+        var dir = new Argument<string>("package") { Description = "A package folder written by `webdnn compile`" };
+        var backend = new Option<string>("--backend") { Description = "The backend to run on", DefaultValueFactory = _ => "js" };
+        var input = new Option<string[]>("--input") { Description = "NAME=FILE.npy (repeatable); missing inputs get seeded random values" };
+        var runs = new Option<int>("--runs") { Description = "Timed runs after the first", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "Print a JSON document" };
+        var save = new Option<string?>("--save") { Description = "Folder to write each output as NAME.npy" };
+        var cmd = new Command("run", "Run a model package in headless Chromium and print outputs and timings") { dir, backend, input, runs, json, save };
+        cmd.SetAction(async (r, ct) =>
+        {
+            string path = r.GetValue(dir)!;
+            if (!File.Exists(Path.Combine(path, "model.json")))
+            {
+                throw new UsageException($"'{path}' is not a model package (no model.json); create one with `webdnn compile MODEL.onnx -o {path}`");
+            }
+            var manifest = PackageWriter.ReadManifest(path);
+            var given = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var spec in r.GetValue(input) ?? [])
+            {
+                int eq = spec.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    throw new UsageException($"--input '{spec}': expected NAME=FILE.npy");
+                }
+                given[spec[..eq]] = Npy.Read(spec[(eq + 1)..]);
+            }
+            foreach (var name in given.Keys.Where(n => manifest.Inputs.All(i => i.Name != n)))
+            {
+                throw new UsageException($"--input {name}: the model has no such input; its inputs are {string.Join(", ", manifest.Inputs.Select(i => i.Name))}");
+            }
+            foreach (var i in manifest.Inputs.Where(i => !given.ContainsKey(i.Name)))
+            {
+                given[i.Name] = SeededInputs.Create(new InputSpec(i.Name, DataTypes.FromShortName(i.Dtype), [.. i.Shape]), 42);
+            }
+            int n = Math.Max(0, r.GetValue(runs));
+            var result = await BrowserPackageRunner.RunAsync(path, given, r.GetValue(backend)!, n, io.Progress, ct).ConfigureAwait(false);
+            if (r.GetValue(save) is { } saveDir)
+            {
+                Directory.CreateDirectory(saveDir);
+                foreach (var (name, t) in result.Outputs)
+                {
+                    Npy.Write(Path.Combine(saveDir, SafeFileName(name) + ".npy"), t);
+                }
+            }
+            if (r.GetValue(json))
+            {
+                var doc = new JsonObject
+                {
+                    ["backend"] = result.Backend,
+                    ["loadMs"] = result.LoadMs,
+                    ["runMs"] = new JsonArray(result.RunMs.Select(x => (JsonNode)x).ToArray()),
+                    ["medianMs"] = result.RunMs.Count > 0 ? result.MedianMs : null,
+                    ["outputs"] = new JsonObject(result.Outputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Summary(kv.Value)))),
+                };
+                io.Out.WriteLine(doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+            else
+            {
+                io.Out.WriteLine($"backend {result.Backend}; load (fetch + compile + first run) {result.LoadMs:0.0} ms");
+                if (result.RunMs.Count > 0)
+                {
+                    io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.RunMs.Count} run(s): median {result.MedianMs:0.0} ms, min {result.RunMs.Min():0.0} ms, max {result.RunMs.Max():0.0} ms"));
+                }
+                foreach (var (name, t) in result.Outputs)
+                {
+                    var s = Summary(t);
+                    io.Out.WriteLine($"{name}: {t.DataType.ShortName()}[{string.Join(",", t.Shape)}] min {s["min"]} max {s["max"]} mean {s["mean"]} first [{string.Join(", ", s["first"]!.AsArray())}]");
+                }
+            }
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    private static string SafeFileName(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_'));
+
+    private static JsonObject Summary(Tensor t)
+    {
+        var v = t.DataType == DataType.String ? [] : t.ToDoubles();
+        return new JsonObject
+        {
+            ["dtype"] = t.DataType.ShortName(),
+            ["shape"] = new JsonArray(t.Shape.Select(d => (JsonNode)d).ToArray()),
+            ["min"] = v.Length > 0 ? Math.Round(v.Min(), 6) : null,
+            ["max"] = v.Length > 0 ? Math.Round(v.Max(), 6) : null,
+            ["mean"] = v.Length > 0 ? Math.Round(v.Average(), 6) : null,
+            ["first"] = new JsonArray(v.Take(5).Select(x => (JsonNode)Math.Round(x, 6)).ToArray()),
+        };
+    }
+}
