@@ -44,8 +44,8 @@ public readonly record struct Interval(double Lo, double Hi)
 /// <summary>A wide integer value (or subexpression) that may leave the 32-bit range its buffer holds.</summary>
 public sealed record RangeViolation(Node Node, string What, DataType Type, Interval Range)
 {
-    public string Message => $"{Node.OpType} (opset {Node.Opset}) '{Node.Name}'"
-        + (Node.FusedFrom.Count > 0 ? $" (fused from {string.Join(", ", Node.FusedFrom.Select(n => $"'{n}'"))})" : "")
+    public string Message => $"{Display.Escape(Node.OpType)} (opset {Node.Opset}) {Display.Quote(Node.Name)}"
+        + (Node.FusedFrom.Count > 0 ? $" (fused from {string.Join(", ", Node.FusedFrom.Select(Display.Quote))})" : "")
         + $": {What} is {Type.ShortName()} with values in {Range}, outside the 32-bit range the integer kernels compute in"
         + " (int64/uint32/uint64 are stored as int32; see docs/compiler.md, \"Integer types\")";
 }
@@ -126,7 +126,7 @@ public static class IntegerRanges
             if (IsWide(v.Type?.DataType ?? DataType.Undefined) && stored(v) && v.Consumers.FirstOrDefault() is { } user
                 && !RangeOf(v).Within(Representable(v.Type!.DataType)))
             {
-                found.Add(new(user, v.Const is null ? $"input '{v.Name}'" : $"constant '{v.Name}'", v.Type.DataType, RangeOf(v)));
+                found.Add(new(user, v.Const is null ? $"input {Display.Quote(v.Name)}" : $"constant {Display.Quote(v.Name)}", v.Type.DataType, RangeOf(v)));
             }
         }
 
@@ -150,7 +150,7 @@ public static class IntegerRanges
                 ranges[v] = r;
                 if (IsWide(t) && stored(v) && !r.Within(Representable(t)) && found.All(f => f.Node != node))
                 {
-                    found.Add(new(node, $"output '{v.Name}'", t, r));
+                    found.Add(new(node, $"output {Display.Quote(v.Name)}", t, r));
                 }
             }
         }
@@ -185,7 +185,7 @@ public static class IntegerRanges
         {
             var (expr, slots) = ew.ScalarExpr(node);
             RangeViolation? found = null;
-            string Name(int i) => node.Inputs[slots[i]] is { } v ? $"'{v.Name}'" : $"in{i}";
+            string Name(int i) => node.Inputs[slots[i]] is { } v ? Display.Quote(v.Name) : $"in{i}";
             var r = Eval(expr, i => rangeOf(node.Inputs[slots[i]]), (e, range, ordered) =>
             {
                 found ??= new(node, ordered ? $"{Render(e, Name)}, unsigned and possibly wrapped below zero, is read as a number, and"
@@ -209,7 +209,7 @@ public static class IntegerRanges
         {
             case "ReduceMax" or "ReduceMin" or "MaxPool" or "ArgMax" or "ArgMin" or "TopK"
                 when IsUnsigned(node.Input(0)?.Type?.DataType ?? DataType.Undefined) && In(0).Lo < 0:
-                inner = new(node, $"input '{node.Input(0)!.Name}' (unsigned, may have wrapped below zero) is ordered", node.Input(0)!.Type!.DataType, In(0));
+                inner = new(node, $"input {Display.Quote(node.Input(0)!.Name)} (unsigned, may have wrapped below zero) is ordered", node.Input(0)!.Type!.DataType, In(0));
                 return [];
             case var s when s_hullOfInput0.Contains(s):
                 return [.. node.Outputs.Select(_ => In(0))];

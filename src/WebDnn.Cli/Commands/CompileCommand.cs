@@ -42,6 +42,10 @@ public static class CompileCommand
             io.Out.WriteLine(string.Create(ci, $"wrote {dir}: {manifest.Shards.Count} weight shard(s) ({manifest.Shards.Sum(s => s.ByteLength) / 1048576.0:0.0} MiB); ") +
                 string.Join("; ", manifest.Backends.Select(kv => string.Create(ci, $"{kv.Key}: {kv.Value.Kernels.Count} kernels, arena {kv.Value.ArenaBytes / 1048576.0:0.0} MiB"))));
             io.Out.WriteLine($"try it: webdnn run {dir} --backend {list[0]}   or   webdnn serve {dir}");
+            foreach (var i in compiled.Program!.Inputs.Where(i => i.MaxAbs is not null))
+            {
+                io.Err.WriteLine($"note: input {Display.Quote(i.Name)} accepts values within ±{i.MaxAbs} only: its integer arithmetic is exact in the 32-bit kernels up to there (docs/compiler.md, \"Integer types\"); the runtime refuses larger values");
+            }
             return ExitCodes.Success;
         });
         return cmd;

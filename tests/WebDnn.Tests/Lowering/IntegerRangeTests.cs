@@ -64,9 +64,14 @@ public sealed class IntegerRangeTests : IDisposable
     [Fact]
     public void Int64_arithmetic_that_fits_for_smaller_inputs_gets_an_input_bound()
     {
-        var program = ModelCompiler.Compile(AffineInt64(_dir.File("affine.onnx"), 1000), new CompileSettings()).Program!;
+        string model = AffineInt64(_dir.File("affine.onnx"), 1000);
+        var program = ModelCompiler.Compile(model, new CompileSettings()).Program!;
         // x · 1000 + 1 stays within int32 exactly for |x| ≤ 2147483 (2147483 · 1000 + 1 = 2147483001 < 2^31).
         Assert.Equal(2_147_483L, program.Inputs.Single().MaxAbs);
+        var (code, _, err) = CliErrorTests.Run("compile", model, "-o", _dir.File("pkg"));
+        Assert.True(code == ExitCodes.Success, err);
+        Assert.Contains("note: input 'x' accepts values within ±2147483 only", err, StringComparison.Ordinal);
+        Assert.Contains("\"maxAbs\": 2147483", File.ReadAllText(Path.Combine(_dir.File("pkg"), "model.json")), StringComparison.Ordinal);
     }
 
     [Fact]
