@@ -54,3 +54,14 @@ export function registerBackend(backend: Backend): void {
 export function registeredBackends(): readonly Backend[] {
   return registry;
 }
+
+/** "kernel 7 (gather from ONNX node 'embed', reading input 'input_ids')": what a backend's run-time error names. */
+export function describeKernel(pkg: LoadedPackage, index: number): string {
+  const { entry, manifest } = pkg;
+  const k = entry.kernels[index];
+  const reads = k.inputs
+    .map((id) => entry.inputs.indexOf(entry.buffers[id]?.aliasOf ?? id))
+    .filter((i) => i >= 0)
+    .map((i) => `'${manifest.inputs[i].name}'`);
+  return `kernel ${index} (${k.primitive}${k.origin ? ` from ONNX node '${k.origin}'` : ''}${reads.length > 0 ? `, reading input ${reads.join(', ')}` : ''})`;
+}

@@ -69,6 +69,7 @@ export interface ManifestKernel {
   entry: string | null;
   dispatch: number[] | null;
   data: number[] | null;
+  origin: string | null;
 }
 
 export type BufferDtype = 'f32' | 'i32' | 'bool';

@@ -70,6 +70,8 @@ public static class ModelCompiler
         var sw = Stopwatch.StartNew();
         settings.Progress?.Report($"importing {Path.GetFileName(path)}");
         var g = Import(path);
+        // Cheap checks first: a wrong or missing --shape is reported before any pass runs.
+        settings = settings with { Shapes = InputShapes.Resolve(g, settings.Shapes, requireStatic: settings.Lower) };
         var result = new CompiledModel
         {
             SourcePath = path,

@@ -43,7 +43,7 @@ public static class ModelFiles
         return dest;
     }
 
-    /// <summary>Parses --shape values "NAME=d0,d1,..." (repeatable).</summary>
+    /// <summary>Parses --shape values "NAME=d0,d1,..." (repeatable): NAME is an input (its whole shape) or a symbolic dimension (one size).</summary>
     public static Dictionary<string, long[]> ParseShapes(IEnumerable<string>? specs)
     {
         var result = new Dictionary<string, long[]>(StringComparer.Ordinal);
@@ -58,9 +58,9 @@ public static class ModelFiles
             var parsed = new long[dims.Length];
             for (int i = 0; i < dims.Length; i++)
             {
-                if (!long.TryParse(dims[i], out parsed[i]) || parsed[i] < 0 || parsed[i] > Core.Tensor.MaxElements)
+                if (!long.TryParse(dims[i], out parsed[i]) || parsed[i] < 1 || parsed[i] > Core.Tensor.MaxElements)
                 {
-                    throw new Core.UsageException($"--shape '{spec}': '{dims[i]}' is not a valid dimension");
+                    throw new Core.UsageException($"--shape '{spec}': '{dims[i]}' is not a valid dimension (a whole number from 1 to {Core.Tensor.MaxElements})");
                 }
             }
             result[spec[..eq]] = parsed;

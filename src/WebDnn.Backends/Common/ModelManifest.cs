@@ -119,8 +119,9 @@ public sealed record ManifestWeight(long Offset, int Shard, long ShardOffset, lo
 /// <param name="Entry">The backend's entry point for this kernel (an export or shader name), when it has one.</param>
 /// <param name="Dispatch">Work sizes (e.g. WebGPU workgroup counts), when the backend needs them.</param>
 /// <param name="Data">Backend-specific numbers for this kernel (uniforms, tile sizes); null when none.</param>
+/// <param name="Origin">The ONNX node the kernel was lowered from (its name, as data: for run-time error messages), or null.</param>
 public sealed record ManifestKernel(string Primitive, IReadOnlyList<int> Inputs, IReadOnlyList<int> Outputs, string Algorithm, string Layout,
-    string? Entry = null, IReadOnlyList<int>? Dispatch = null, IReadOnlyList<double>? Data = null);
+    string? Entry = null, IReadOnlyList<int>? Dispatch = null, IReadOnlyList<double>? Data = null, string? Origin = null);
 
 /// <summary>System.Text.Json source-generated (de)serializer for the manifest.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true, WriteIndented = true)]

@@ -39,8 +39,7 @@ public static class PackageWriter
         {
             throw new UsageException("no backend requested");
         }
-        string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
-        CheckDestination(dir, full);
+        string full = CheckDestination(dir);
         var targets = backends.Select(b => Specialise(program, b, progress)).ToList();
 
         string parent = Path.GetDirectoryName(full) ?? ".";
@@ -93,8 +92,12 @@ public static class PackageWriter
         return tp;
     }
 
-    private static void CheckDestination(string dir, string full)
+    /// <summary>Refuses <paramref name="dir"/> as a package destination when it is a file or a non-empty folder that is not a package (cheap: the CLI calls it before compiling).</summary>
+    /// <returns>The full path, without a trailing separator.</returns>
+    /// <exception cref="UsageException">It cannot be one.</exception>
+    public static string CheckDestination(string dir)
     {
+        string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
         if (File.Exists(full))
         {
             throw new UsageException($"'{dir}' is a file; give a folder for the package");
@@ -103,6 +106,7 @@ public static class PackageWriter
         {
             throw new UsageException($"'{dir}' exists and is not a model package; refusing to overwrite it");
         }
+        return full;
     }
 
     private static ManifestBackend WriteBackend(IBackend backend, TargetProgram tp, WeightStore stored, List<ManifestShard> shards, string dir, IProgress<string>? progress)
@@ -130,7 +134,7 @@ public static class PackageWriter
             }
         }
         var kernels = p.Kernels.Select((k, i) => new ManifestKernel(k.Primitive, k.Inputs.Select(b => b.Id).ToList(), k.Outputs.Select(b => b.Id).ToList(),
-            k.Algorithm, LayoutName(k.Layout), data[i].Entry, data[i].Dispatch, data[i].Data)).ToList();
+            k.Algorithm, LayoutName(k.Layout), data[i].Entry, data[i].Dispatch, data[i].Data, k.Origin.Length > 0 ? k.Origin : null)).ToList();
         progress?.Report($"wrote {backend.Name} kernels: {string.Join(", ", output.Files.Select(f => f.File))} ({kernels.Count} kernels)");
         return new ManifestBackend(output.Files, plan.Alignment, plan.ArenaBytes, [.. shardSet], buffers,
             p.Inputs.Select(io => io.KernelBuffer.Id).ToList(), p.Outputs.Select(io => io.KernelBuffer.Id).ToList(), kernels);

@@ -63,7 +63,9 @@ public static class PackedPackage
         }
     }
 
-    private static void CheckDestination(string file)
+    /// <summary>Refuses a folder as the packed file (cheap: the CLI calls it before compiling).</summary>
+    /// <exception cref="UsageException"><paramref name="file"/> is a folder.</exception>
+    public static void CheckDestination(string file)
     {
         if (Directory.Exists(file))
         {

@@ -28,8 +28,17 @@ public static class CompileCommand
             }
             var list = ParseBackends(r.GetValue(backends)!);
             var settings = new CompileSettings { Level = r.GetValue(level)!, Shapes = ModelFiles.ParseShapes(r.GetValue(shape)), Progress = io.Progress, Backends = list };
-            var compiled = ModelCompiler.Compile(r.GetValue(model)!, settings);
             string dir = r.GetValue(output)!;
+            // Cheap checks before the passes: the destination (here) and the input shapes (in Compile, right after import).
+            if (r.GetValue(pack))
+            {
+                PackedPackage.CheckDestination(dir);
+            }
+            else
+            {
+                PackageWriter.CheckDestination(dir);
+            }
+            var compiled = ModelCompiler.Compile(r.GetValue(model)!, settings);
             if (r.GetValue(pack))
             {
                 var packed = PackedPackage.Write(compiled.Program!, dir, list, io.Progress);

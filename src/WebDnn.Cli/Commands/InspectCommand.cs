@@ -83,6 +83,7 @@ public static class InspectCommand
             return DumpAfter(io, path, shapes, level, backends, dumpAfter);
         }
         var g = OnnxImporter.Load(path);
+        InputShapes.Resolve(g, ModelFiles.ParseShapes(shapes), requireStatic: false); // unknown --shape names are refused up front
         var imported = g.OpHistogram();
         int importedNodes = g.Nodes.Count;
         var unsupported = OpRegistry.Unsupported(g).ToList();
@@ -103,6 +104,21 @@ public static class InspectCommand
         {
             parameters += v.Const!.Length;
             paramBytes += (long)v.Const.Length * Math.Max(1, v.Const.DataType.ByteSize());
+        }
+        // Weights stored as Constant nodes (some exporters do this instead of initializers) are parameters too.
+        foreach (var a in g.Nodes.Where(n => n.OpType == "Constant").SelectMany(n => n.Attributes.Values))
+        {
+            var (count, bytes) = a switch
+            {
+                { T: { } t } => ((long)t.Length, (long)t.Length * Math.Max(1, t.DataType.ByteSize())),
+                { Kind: AttributeKind.Floats } => ((long)a.Floats.Length, a.Floats.Length * 4L),
+                { Kind: AttributeKind.Ints } => ((long)a.Ints.Length, a.Ints.Length * 8L),
+                { Kind: AttributeKind.Float } => (1L, 4L),
+                { Kind: AttributeKind.Int } => (1L, 8L),
+                _ => (0L, 0L),
+            };
+            parameters += count;
+            paramBytes += bytes;
         }
         info["parameters"] = parameters;
         info["parameterBytes"] = paramBytes;

@@ -44,6 +44,15 @@ public static class RunCommand
             {
                 throw new UsageException($"--input {name}: the model has no such input; its inputs are {string.Join(", ", manifest.Inputs.Select(i => i.Name))}");
             }
+            foreach (var (name, t) in given)
+            {
+                // Checked here, before a browser starts: a wrong file is a usage error that names what the package expects.
+                var io = manifest.Inputs.First(i => i.Name == name);
+                if (t.DataType.ShortName() != io.Dtype || !t.Shape.SequenceEqual(io.Shape))
+                {
+                    throw new UsageException($"--input {name}: the file holds {t.DataType.ShortName()}[{string.Join(",", t.Shape)}], the package expects {io.Dtype}[{string.Join(",", io.Shape)}]");
+                }
+            }
             foreach (var i in manifest.Inputs.Where(i => !given.ContainsKey(i.Name)))
             {
                 given[i.Name] = SeededInputs.Create(new InputSpec(i.Name, DataTypes.FromShortName(i.Dtype), [.. i.Shape]), 42);

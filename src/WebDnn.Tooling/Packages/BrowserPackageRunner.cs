@@ -27,8 +27,11 @@ public sealed record PackageRunResult(Dictionary<string, Tensor> Outputs, double
 /// used by `webdnn run`, `webdnn verify --backends js` and the browser tests. Inputs travel as raw bytes,
 /// outputs come back base64-encoded and are decoded with their manifest dtype.
 /// </summary>
-public static class BrowserPackageRunner
+public static partial class BrowserPackageRunner
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"webdnn: (input '|missing input '|unknown input)")]
+    private static partial System.Text.RegularExpressions.Regex InputErrorRegex();
+
     private const string RunScript = """
         async ({ backend, inputs, runs }) => {
           const { load } = await import('/webdnn.mjs');
@@ -44,11 +47,13 @@ public static class BrowserPackageRunner
           }
           let out = await runner.run(feeds);
           const loadMs = performance.now() - t0;
+          await globalThis.__webdnnProgress(`loaded on '${runner.backend}', first run done: ${loadMs.toFixed(1)} ms (fetch + compile + first run)`);
           const times = [];
           for (let i = 0; i < runs; i++) {
             const s = performance.now();
             out = await runner.run(feeds);
             times.push(performance.now() - s);
+            await globalThis.__webdnnProgress(`run ${i + 1}/${runs}: ${times[i].toFixed(1)} ms`);
           }
           const outputs = {};
           for (const [name, t] of Object.entries(out)) {
@@ -70,6 +75,8 @@ public static class BrowserPackageRunner
         using var server = new StaticServer(packageDir);
         server.AddFile("/webdnn.mjs", System.Text.Encoding.UTF8.GetBytes(RuntimeAssets.RuntimeText()), "text/javascript");
         server.AddFile("/__run.html", "<!doctype html><meta charset=utf-8><title>webdnn run</title>"u8.ToArray(), "text/html");
+        // NOTE: without one, Chromium's favicon request 404s and logs "Failed to load resource" next to real errors.
+        server.AddFile("/favicon.ico", [], "image/x-icon");
         var specs = new List<object>();
         int k = 0;
         foreach (var io in manifest.Inputs)
@@ -95,6 +102,7 @@ public static class BrowserPackageRunner
             }
         }).ConfigureAwait(false);
         page.SetDefaultTimeout(30 * 60 * 1000);
+        await page.ExposeFunctionAsync("__webdnnProgress", (string line) => progress?.Report(line)).ConfigureAwait(false);
         await page.GotoAsync(new Uri(baseUri, "__run.html").ToString()).ConfigureAwait(false);
         progress?.Report($"running on '{backend}' in {browser.Version.Split(' ').Take(2).Aggregate((a, b) => a + " " + b)}");
         string json;
@@ -105,7 +113,11 @@ public static class BrowserPackageRunner
         catch (Microsoft.Playwright.PlaywrightException e)
         {
             string msg = e.Message.Split('\n')[0];
-            throw new WebDnnException(ExitCodes.Internal, $"the package failed in the browser: {msg}{(errors.Count > 0 ? "\n" + string.Join("\n", errors) : "")}", e);
+            // "Failed to load resource" lines only repeat what the runtime's own error says (it names the URL).
+            var extra = errors.Where(l => !l.Contains("Failed to load resource", StringComparison.Ordinal)).ToList();
+            string text = $"the package failed in the browser: {msg}{(extra.Count > 0 ? "\n" + string.Join("\n", extra) : "")}";
+            // The runtime's input checks ("webdnn: input 'x' has shape …") are the caller's mistake, not ours.
+            throw InputErrorRegex().IsMatch(msg) ? new UsageException(text) : new WebDnnException(ExitCodes.Internal, text, e);
         }
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;

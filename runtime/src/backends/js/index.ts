@@ -1,7 +1,7 @@
 // The js backend: one ArrayBuffer arena laid out by the compiler's memory plan, the weight region as a second
 // buffer, a typed-array view per buffer id, and the generated kernels.js run in order.
 
-import { registerBackend, type Backend, type BackendSession, type LoadedPackage } from '../../backend.js';
+import { describeKernel, registerBackend, type Backend, type BackendSession, type LoadedPackage } from '../../backend.js';
 import type { ManifestBuffer } from '../../manifest.generated.js';
 import type { KernelArray } from '../../tensor.js';
 import { elementCount } from '../../tensor.js';
@@ -46,7 +46,13 @@ export const jsBackend: Backend = {
     return {
       run(values: KernelArray[]): Promise<KernelArray[]> {
         values.forEach((v, i) => inputs[i].set(v));
-        for (const k of kernels) k(bufs);
+        for (let i = 0; i < kernels.length; i++) {
+          try {
+            kernels[i](bufs);
+          } catch (e) {
+            return Promise.reject(new Error(`webdnn: ${describeKernel(pkg, i)} failed: ${(e as Error).message}`));
+          }
+        }
         return Promise.resolve(outputs.map((o) => o.slice()));
       },
       dispose(): void {

@@ -18,7 +18,7 @@ internal static class GatherElementsJs
         {
             c.Code.Line($"let q = x1[{idx[0]}];");
             c.Code.Line($"if (q < 0) q += {axisLen};");
-            c.Code.Line($"if (q < 0 || q >= {axisLen}) throw new RangeError('gather_elements: index out of range');");
+            c.Code.Line($"if (q < 0 || q >= {axisLen}) throw new RangeError('gather_elements: index ' + x1[{idx[0]}] + ' at position ' + ({idx[0]}) + ' of the indices is out of range [-{axisLen}, {axisLen})');");
             c.Code.Line($"y0[{idx[0]}] = x0[{JsCode.Axpy(idx[1], "q", axisStride)}];");
         });
     }

@@ -17,7 +17,7 @@ internal static class GatherJs
         code.For("j", count);
         code.Line($"let q = x1[j];");
         code.Line($"if (q < 0) q += {axisLen};");
-        code.Line($"if (q < 0 || q >= {axisLen}) throw new RangeError('gather: index out of range');");
+        code.Line($"if (q < 0 || q >= {axisLen}) throw new RangeError('gather: index ' + x1[j] + ' at position ' + j + ' of the indices is out of range [-{axisLen}, {axisLen})');");
         code.Line($"const src = (o * {axisLen} + q) * {inner}, dst = (o * {count} + j) * {inner};");
         if (inner == 1)
         {
