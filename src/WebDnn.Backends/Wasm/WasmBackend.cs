@@ -18,7 +18,7 @@ public sealed class WasmBackend : IBackend
         RepackWeights: true,
         new Dictionary<string, IReadOnlyList<string>>
         {
-            ["conv"] = [KernelAlgorithms.Direct, KernelAlgorithms.Gemm1x1, KernelAlgorithms.ImplicitGemm],
+            ["conv"] = [KernelAlgorithms.Direct, KernelAlgorithms.Gemm1x1, KernelAlgorithms.ImplicitGemm, KernelAlgorithms.Depthwise],
             ["matmul"] = [KernelAlgorithms.Direct, KernelAlgorithms.Gemm],
         },
         new Dictionary<string, ActivationLayout>());

@@ -28,7 +28,7 @@ public static class WasmWriter
     public static bool IsNative(Kernel k) => k switch
     {
         ElementwiseKernel e => ElementwiseWasm.Supports(e),
-        ConvKernel c => ConvWasm.Supports(c),
+        ConvKernel c => ConvWasm.Supports(c) || DepthwiseWasm.Supports(c),
         MatMulKernel m => MatMulWasm.Supports(m),
         _ => false,
     };
@@ -67,6 +67,7 @@ public static class WasmWriter
             long scratch = k switch
             {
                 ElementwiseKernel e => Void(() => ElementwiseWasm.Emit(f, e)),
+                ConvKernel c when DepthwiseWasm.Supports(c) => DepthwiseWasm.Emit(f, c),
                 ConvKernel c => ConvWasm.Emit(ctx, f, c),
                 MatMulKernel m => Void(() => MatMulWasm.Emit(ctx, f, m)),
                 _ => throw new InvalidOperationException(k.Primitive),

@@ -152,12 +152,34 @@ public sealed class WasmBackendTests : IDisposable
         var o = pb.Act(F, 1, 5, 9, 9);
         pb.Add(new ConvKernel(1, [1, 1], [1, 1, 1, 1], [1, 1], false, null, 2) { Inputs = [x, wt], Outputs = [o] });
         pb.Output("y", o);
-        var wg = pb.Weight(F, [6, 1, 3, 3]);
+        var wg = pb.Weight(F, [6, 3, 3, 3]);
         var og = pb.Act(F, 1, 6, 7, 7);
-        pb.Add(new ConvKernel(6, [1, 1], [0, 0, 0, 0], [1, 1], false, null, 2) { Inputs = [x, wg], Outputs = [og] });
-        pb.Output("dw", og);
+        pb.Add(new ConvKernel(2, [1, 1], [0, 0, 0, 0], [1, 1], false, null, 2) { Inputs = [x, wg], Outputs = [og] });
+        pb.Output("grouped", og);
         var entries = Check(pb, expectNative: 1);
         Assert.StartsWith("js:", entries[1]);
+    }
+
+    [Theory]
+    [InlineData(3, 1, 1, 1, 9)]
+    [InlineData(3, 2, 1, 1, 9)]
+    [InlineData(3, 1, 0, 1, 6)]
+    [InlineData(5, 2, 2, 1, 13)]
+    [InlineData(3, 1, 2, 2, 5)]
+    public void Depthwise_conv_with_bias_and_epilogue(int k, int stride, int pad, int dilation, int w)
+    {
+        var pb = new ProgramBuilder();
+        int h = 7, c = 5;
+        var x = pb.Input("x", F, [2, c, h, w]);
+        var wt = pb.Weight(F, [c, 1, k, k]);
+        var bias = pb.Weight(F, [c]);
+        int oh = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, ow = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1;
+        var res = pb.Input("res", F, [2, c, oh, ow]);
+        var o = pb.Act(F, 2, c, oh, ow);
+        var epi = Expr.Bin(BinaryOp.Min, Expr.Un(UnaryOp.Relu, Expr.In(0, F)), Expr.In(1, F));
+        pb.Add(new ConvKernel(c, [stride, stride], [pad, pad, pad, pad], [dilation, dilation], true, epi, 3) { Inputs = [x, wt, bias, res], Outputs = [o] });
+        pb.Output("y", o);
+        Check(pb, expectNative: 1);
     }
 
     [Theory]
