@@ -20,7 +20,7 @@ public static class InspectCommand
 {
     public static Command Create(CliIO io)
     {
-        var model = new Argument<string>("model") { Description = "An ONNX model file (.onnx or .onnx.gz)" };
+        var model = new Argument<string>("model") { Description = "An ONNX model file (.onnx or .onnx.gz), or a compiled package folder (sizes per backend)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON document instead of text" };
         var shape = new Option<string[]>("--shape") { Description = "Fix a symbolic input shape: NAME=d0,d1,... (repeatable)", AllowMultipleArgumentsPerToken = false };
         var level = new Option<string>("--level", "-O") { Description = "Optimization pipeline: O0, O1 or O2", DefaultValueFactory = _ => "O2" };
@@ -81,6 +81,10 @@ public static class InspectCommand
         if (dumpAfter is not null)
         {
             return DumpAfter(io, path, shapes, level, backends, dumpAfter);
+        }
+        if (InspectPackage.IsPackage(path))
+        {
+            return InspectPackage.Run(io, path, json);
         }
         var g = OnnxImporter.Load(path);
         InputShapes.Resolve(g, ModelFiles.ParseShapes(shapes), requireStatic: false); // unknown --shape names are refused up front
