@@ -59,6 +59,9 @@ export class Runner {
   async run(inputs: Record<string, TensorInput>): Promise<Record<string, Tensor>> {
     const session = this.session;
     if (!session) throw new Error('webdnn: run() after dispose()');
+    if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs) || ArrayBuffer.isView(inputs)) {
+      throw new Error(`webdnn: run() takes an object of inputs by name, e.g. { ${this.describe(this.manifest.inputs)} }`);
+    }
     const known = new Set(this.manifest.inputs.map((t) => t.name));
     const unknown = Object.keys(inputs).filter((n) => !known.has(n));
     if (unknown.length > 0) {
@@ -67,9 +70,11 @@ export class Runner {
     const values = this.manifest.inputs.map((t, i) =>
       toKernelArray(t, this.entry.buffers[this.entry.inputs[i]].dtype, Object.prototype.hasOwnProperty.call(inputs, t.name) ? inputs[t.name] : undefined));
     const outs = await session.run(values);
-    const result: Record<string, Tensor> = {};
+    // No prototype and defineProperty: an output named __proto__, constructor or hasOwnProperty (names come from the
+    // model) is an ordinary entry and can neither replace the prototype nor shadow Object.prototype's methods.
+    const result = Object.create(null) as Record<string, Tensor>;
     this.manifest.outputs.forEach((t, i) => {
-      result[t.name] = fromKernelArray(t, outs[i]);
+      Object.defineProperty(result, t.name, { value: fromKernelArray(t, outs[i]), enumerable: true, writable: true, configurable: true });
     });
     return result;
   }

@@ -15,6 +15,7 @@ public sealed class InferShapes : IGraphPass
 
     public void Run(Graph g, PassContext ctx)
     {
+        var limits = Limits.Default;
         foreach (var input in g.Inputs)
         {
             if (ctx.InputShapes.TryGetValue(input.Name, out var dims))
@@ -52,6 +53,21 @@ public sealed class InferShapes : IGraphPass
                 {
                     throw new InvalidModelException($"{node.Describe()}: could not infer the type of output {Display.Quote(o.Name)}");
                 }
+                // One activation larger than the whole arena can never be planned: refused here, before lowering allocates.
+                if (o.Type is { IsStatic: true } t && !o.IsConstant && t.ElementCount * Math.Max(1, t.DataType.ByteSize()) > limits.MaxArenaBytes)
+                {
+                    throw Limits.Exceeded(nameof(Limits.MaxArenaBytes), limits.MaxArenaBytes,
+                        $"{node.Describe()}: output {Display.Quote(o.Name)} {t} needs {t.ElementCount * Math.Max(1, t.DataType.ByteSize()):N0} bytes");
+                }
+            }
+        }
+        // Values no node typed (graph inputs, typed outputs from value_info): a dimension past the element limit cannot be
+        // lowered; refused here so the message names the value (a consumer's own check fires first when there is one).
+        foreach (var v in g.Inputs.Concat(g.Outputs))
+        {
+            if (v.Type?.Shape is { } shape && Array.FindIndex(shape, d => d.IsKnown && d.Value > limits.MaxTensorElements) is >= 0 and int axis)
+            {
+                throw Limits.Exceeded(nameof(Limits.MaxTensorElements), limits.MaxTensorElements, $"graph input or output {Display.Quote(v.Name)} {v.Type} has dimension {shape[axis].Value}");
             }
         }
     }

@@ -194,6 +194,11 @@ public sealed class Conv : OpDef
         var xs = ctx.InputShape(0);
         var ws = ctx.InputShape(1);
         int r = xs.Length - 2;
+        if (r is < 1 or > 3)
+        {
+            ctx.Unsupported($"{r} spatial dimensions (kernels take 1–3)");
+            return false;
+        }
         var sp = Spatial.Read(ctx, r, ws[2..]);
         var (expr, first) = Epilogue.Get(ctx);
         bool hasBias = first > 2 && ctx.HasInput(2);

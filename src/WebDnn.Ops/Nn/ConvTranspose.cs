@@ -75,6 +75,10 @@ public sealed class ConvTranspose : OpDef
             ctx.SetOutput(0, dt, null);
             return;
         }
+        if (x.Rank < 3 || w.Shape is not null && w.Rank != x.Rank)
+        {
+            throw ctx.Error($"input {x} and weight {w} ranks do not fit (both N, C and at least one spatial axis)");
+        }
         int r = x.Rank - 2;
         long group = ctx.Int("group", 1);
         Dim m = w.Shape is not null && w.Shape[1].IsKnown ? w.Shape[1].Value * group : Dim.Unknown;
@@ -185,6 +189,11 @@ public sealed class ConvTranspose : OpDef
         var xs = ctx.InputShape(0);
         var ws = ctx.InputShape(1);
         int r = xs.Length - 2;
+        if (r is < 1 or > 3)
+        {
+            ctx.Unsupported($"{r} spatial dimensions (kernels take 1–3)");
+            return false;
+        }
         var sp = Spatial.Read(ctx, r, ws[2..]);
         var (_, pads) = Geometry(ctx, sp, xs[2..]);
         var (expr, first) = Epilogue.Get(ctx);

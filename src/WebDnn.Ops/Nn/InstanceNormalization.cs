@@ -16,6 +16,18 @@ public sealed class InstanceNormalization : OpDef
     {
         var x = ctx.InputType(0);
         NnData.RequireFloat(ctx, x.DataType);
+        if (x.Shape is { Length: < 3 })
+        {
+            throw ctx.Error($"input must have rank >= 3, got {x}");
+        }
+        for (int i = 1; i <= 2; i++)
+        {
+            var t = ctx.InputType(i);
+            if (x.Shape is not null && x.Shape[1].IsKnown && t.IsStatic && (t.Rank != 1 || t.Shape![0].Value != x.Shape[1].Value))
+            {
+                throw ctx.Error($"{(i == 1 ? "scale" : "B")} (input {i}) has shape {t}, expected [{x.Shape[1].Value}]");
+            }
+        }
         ctx.SetOutput(0, x);
     }
 

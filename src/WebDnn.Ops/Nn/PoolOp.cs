@@ -195,6 +195,11 @@ public abstract class PoolOp : OpDef
 
     public override bool Lower(LowerContext ctx)
     {
+        if (ctx.InputShape(0).Length is < 3 or > 5)
+        {
+            ctx.Unsupported($"{ctx.InputShape(0).Length - 2} spatial dimensions (kernels take 1–3)");
+            return false;
+        }
         if (ctx.OutputUsed(1))
         {
             ctx.Unsupported("MaxPool's Indices output has no kernel lowering");

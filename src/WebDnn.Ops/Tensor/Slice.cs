@@ -67,6 +67,10 @@ public sealed class Slice : OpDef
     {
         int rank = dims.Length;
         int n = spec.Starts.Length;
+        if (rank == 0 && n > 0)
+        {
+            throw ctx.Error("cannot slice a scalar");
+        }
         if (spec.Ends.Length != n || spec.Axes is not null && spec.Axes.Length != n || spec.Steps is not null && spec.Steps.Length != n)
         {
             throw ctx.Error("starts, ends, axes and steps must have the same length");

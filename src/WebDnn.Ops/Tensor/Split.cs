@@ -46,6 +46,10 @@ public sealed class Split : OpDef
     public override void InferTypes(InferContext ctx)
     {
         var x = ctx.InputType(0);
+        if (x.Shape is { Length: 0 } || ctx.OutputCount == 0)
+        {
+            throw ctx.Error(ctx.OutputCount == 0 ? "has no outputs" : "cannot split a scalar");
+        }
         if (x.Shape is null)
         {
             for (int i = 0; i < ctx.OutputCount; i++)

@@ -194,6 +194,33 @@ public sealed class HostileGraphTests : IDisposable
         Assert.Contains("input", err, StringComparison.Ordinal);
     }
 
+    /// <summary>Shapes the fuzzer found reaching an index out of range (fixed; kept as a corpus built by code).</summary>
+    [Theory]
+    [InlineData("Split", 0, 3)]
+    [InlineData("Slice", 0, 3)]
+    [InlineData("ConvTranspose", 2, 3)]
+    [InlineData("ConvTranspose", 4, 1)]
+    [InlineData("InstanceNormalization", 1, 3)]
+    public void Fuzzer_found_rank_mismatches_name_the_node(string op, int inputRank, int paramRank)
+    {
+        var b = new OnnxBuilder().Input("x", 1, [.. Enumerable.Repeat(2L, inputRank)]);
+        var p = Enumerable.Repeat(2L, paramRank).ToArray();
+        string[] inputs = op switch
+        {
+            "Slice" => ["x", "starts", "ends"],
+            "Split" => ["x"],
+            "InstanceNormalization" => ["x", "p", "p"],
+            _ => ["x", "p"],
+        };
+        b.Initializer("p", p, new float[1 << paramRank]);
+        b.RawInitializer(new TensorProto { Name = "starts", DataType = 7, Dims = { 1 }, Int64Data = { 0 } });
+        b.RawInitializer(new TensorProto { Name = "ends", DataType = 7, Dims = { 1 }, Int64Data = { 1 } });
+        var path = b.Node(op, inputs, op == "Split" ? ["y", "z"] : ["y"], "rank_bad").Output("y").Save(_dir.File("rank.onnx"));
+        var (code, _, err) = Run("compile", path, "-o", _dir.File("out"));
+        Assert.True(code is ExitCodes.InvalidModel or ExitCodes.Unsupported, err);
+        Assert.Contains("rank_bad", err, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Batch_norm_statistics_of_the_wrong_length_name_the_input()
     {
@@ -226,6 +253,22 @@ public sealed class HostileGraphTests : IDisposable
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(ExitCodes.InvalidModel, code);
         Assert.Contains("'hollow' holds 0 values", err, StringComparison.Ordinal);
+        Assert.True(allocated < 64 << 20, $"allocated {allocated:N0} bytes before refusing");
+    }
+
+    [Fact]
+    public void An_activation_larger_than_the_arena_limit_is_refused_before_lowering()
+    {
+        // 65 bytes of model asking for a 4 GiB activation (Expand to 2^30 floats).
+        var shape = new TensorProto { Name = "big_shape", DataType = 7, Dims = { 1 }, Int64Data = { 1L << 30 } };
+        var path = new OnnxBuilder().Input("x", 1, 1).RawInitializer(shape).Node("Expand", ["x", "big_shape"], ["y"], "expand_big").Output("y")
+            .Save(_dir.File("expand.onnx"));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var (code, _, err) = Run("compile", path, "-o", _dir.File("out"));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(ExitCodes.InvalidModel, code);
+        Assert.Contains("MaxArenaBytes", err, StringComparison.Ordinal);
+        Assert.Contains("expand_big", err, StringComparison.Ordinal);
         Assert.True(allocated < 64 << 20, $"allocated {allocated:N0} bytes before refusing");
     }
 
