@@ -1,6 +1,7 @@
 // webdnn.mjs: runs model packages compiled by the webdnn compiler, in browsers and Node.js >= 20.
 
 // Built-in backends register themselves when imported (best first: see Backend.priority).
+import './backends/webgpu/index.js';
 import './backends/wasm/index.js';
 import './backends/js/index.js';
 

@@ -1,5 +1,6 @@
 using WebDnn.Backends.Js;
 using WebDnn.Backends.Wasm;
+using WebDnn.Backends.WebGpu;
 using WebDnn.Core.Kernels;
 
 
@@ -14,6 +15,7 @@ public static class BackendRegistry
 {
     private static readonly IReadOnlyList<IBackend> s_all =
     [
+        new WebGpuBackend(),
         new WasmBackend(),
         new JsBackend(),
     ];

@@ -1,0 +1,291 @@
+// The webgpu backend: the compiler's WGSL shaders (kernels.wgsl.json), one pipeline per distinct shader created in
+// parallel at load, one arena buffer laid out by the memory plan (bindings at its 256-byte aligned offsets), one buffer
+// per weight, bind groups made once. A run writes the inputs, records every kernel into one compute pass of one
+// command encoder, copies only the outputs to a staging buffer and maps it.
+
+import { registerBackend, type Backend, type BackendSession, type LoadedPackage } from '../../backend.js';
+import type { ManifestBuffer } from '../../manifest.generated.js';
+import type { KernelArray } from '../../tensor.js';
+import { elementCount } from '../../tensor.js';
+import {
+  BufferUsage, MapMode, ShaderStage, navigatorGpu,
+  type GpuAdapter, type GpuBindGroup, type GpuBuffer, type GpuComputePipeline, type GpuDevice, type GpuQuerySet,
+} from './gpu-types.js';
+
+const SHADERS = 'kernels.wgsl.json';
+
+/**
+ * Per-kernel GPU times of the last run (globalThis.WEBDNN_WEBGPU_TIMES), when profiling is on: set
+ * globalThis.WEBDNN_WEBGPU_PROFILE = true before load(). Each kernel then runs in its own timed compute pass.
+ */
+export interface KernelTime {
+  kernel: number;
+  primitive: string;
+  algorithm: string;
+  ms: number;
+}
+
+const roundUp = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+function byteLength(b: ManifestBuffer): number {
+  return elementCount(b.shape) * (b.dtype === 'bool' ? 1 : 4);
+}
+
+let adapterPromise: Promise<GpuAdapter | null> | null = null;
+
+function adapter(): Promise<GpuAdapter | null> {
+  const gpu = navigatorGpu();
+  if (!gpu) return Promise.resolve(null);
+  adapterPromise ??= gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  return adapterPromise;
+}
+
+function profiling(): boolean {
+  return (globalThis as { WEBDNN_WEBGPU_PROFILE?: boolean }).WEBDNN_WEBGPU_PROFILE === true;
+}
+
+async function create(pkg: LoadedPackage): Promise<BackendSession> {
+  const { entry } = pkg;
+  const ad = await adapter();
+  if (!ad) throw new Error('no WebGPU adapter');
+  entry.buffers.forEach((b, i) => {
+    if (b.id !== i) throw new Error(`webdnn: invalid manifest: buffer at index ${i} has id ${b.id}`);
+  });
+
+  // Limits this model needs beyond the defaults (VGG16's first fully-connected weight is 411 MB).
+  const roots = entry.buffers.filter((b) => b.aliasOf === null);
+  const largestBinding = Math.max(4, ...entry.buffers.map((b) => roundUp(Math.max(byteLength(b), 4), 4)));
+  const arenaSize = roundUp(Math.max(entry.arenaBytes, 4), 256) + 256;
+  const largestBuffer = Math.max(arenaSize, ...roots.filter((b) => b.region === 'weights').map((b) => roundUp(Math.max(byteLength(b), 4), 4)));
+  const requiredLimits: Record<string, number> = {};
+  const need = (name: string, value: number): void => {
+    const have = ad.limits[name];
+    if (value > have) throw new Error(`the model needs ${name} ${value}, this adapter allows ${have}`);
+    if (value > 0) requiredLimits[name] = Math.max(value, requiredLimits[name] ?? 0);
+  };
+  if (largestBinding > 134217728) need('maxStorageBufferBindingSize', largestBinding);
+  if (largestBuffer > 268435456) need('maxBufferSize', largestBuffer);
+  const profile = profiling() && ad.features.has('timestamp-query');
+  const device: GpuDevice = await ad.requestDevice({ requiredLimits, requiredFeatures: profile ? ['timestamp-query'] : [] });
+  // A fresh adapter is needed after a device loss (an adapter hands out one device).
+  adapterPromise = null;
+  let lost: string | null = null;
+  void device.lost.then((info) => {
+    lost = `${info.reason}: ${info.message}`;
+  });
+
+  try {
+    return await setUp(pkg, device, arenaSize, profile, () => lost);
+  } catch (e) {
+    device.destroy();
+    throw e;
+  }
+}
+
+async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, profile: boolean, lostReason: () => string | null): Promise<BackendSession> {
+  const { entry } = pkg;
+  const text = new TextDecoder().decode(await pkg.file(SHADERS));
+  let shaders: string[];
+  try {
+    const parsed = JSON.parse(text) as { shaders?: unknown };
+    if (!Array.isArray(parsed.shaders) || !parsed.shaders.every((s) => typeof s === 'string')) throw new Error('no shader list');
+    shaders = parsed.shaders as string[];
+  } catch (e) {
+    throw new Error(`${SHADERS} is malformed: ${(e as Error).message}`);
+  }
+
+  device.pushErrorScope('out-of-memory');
+  device.pushErrorScope('validation');
+  const arena = device.createBuffer({ size: arenaSize, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+  const gpuBuffers: GpuBuffer[] = [arena];
+  // One GPU buffer per weight (root): no binding then exceeds the weight itself, and no weight need share a limit with others.
+  const weightBuffers = new Map<number, GpuBuffer>();
+  for (const b of entry.buffers) {
+    if (b.region !== 'weights' || b.aliasOf !== null) continue;
+    const n = byteLength(b);
+    if (b.offset < 0 || b.offset + n > pkg.weights.byteLength) {
+      throw new Error(`webdnn: invalid manifest: weight buffer ${b.id} (${n} bytes at ${b.offset}) is outside the weight region`);
+    }
+    const buf = device.createBuffer({ size: roundUp(Math.max(n, 4), 4), usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC, mappedAtCreation: true });
+    new Uint8Array(buf.getMappedRange()).set(pkg.weights.subarray(b.offset, b.offset + n));
+    buf.unmap();
+    weightBuffers.set(b.id, buf);
+    gpuBuffers.push(buf);
+  }
+  const binding = (id: number): { buffer: GpuBuffer; offset: number; size: number } => {
+    const b = entry.buffers[id];
+    if (!b) throw new Error(`webdnn: invalid manifest: no buffer ${id}`);
+    const size = roundUp(Math.max(byteLength(b), 4), 4);
+    if (b.region === 'weights') {
+      const root = b.aliasOf === null ? b : entry.buffers[b.aliasOf];
+      const buffer = root ? weightBuffers.get(root.id) : undefined;
+      if (!root || !buffer) throw new Error(`webdnn: invalid manifest: weight buffer ${id} has no stored root`);
+      const offset = b.offset - root.offset;
+      if (offset !== 0 && offset % 256 !== 0) throw new Error(`webdnn: weight view ${id} at unaligned offset ${offset}`);
+      return { buffer, offset, size: Math.min(size, buffer.size - offset) };
+    }
+    if (b.offset % 256 !== 0 || b.offset < 0 || b.offset + size > arena.size) {
+      throw new Error(`webdnn: invalid manifest: buffer ${id} (${size} bytes at ${b.offset}) is not a 256-aligned slot of the ${arena.size}-byte arena`);
+    }
+    return { buffer: arena, offset: b.offset, size };
+  };
+
+  // Pipelines: one per distinct shader, created in parallel; the bind group layout follows the shader's bindings
+  // (weights read-only, arena read-write), which the kernels using one shader share.
+  const firstUse = new Map<number, number>();
+  entry.kernels.forEach((k, i) => {
+    const si = k.data?.[0];
+    if (si === undefined || !Number.isInteger(si) || si < 0 || si >= shaders.length) throw new Error(`webdnn: invalid manifest: kernel ${i} names no shader`);
+    if (!k.dispatch || k.dispatch.length !== 3) throw new Error(`webdnn: invalid manifest: kernel ${i} has no dispatch size`);
+    if (!firstUse.has(si)) firstUse.set(si, i);
+  });
+  const isWeight = (id: number): boolean => entry.buffers[id]?.region === 'weights';
+  const layouts = new Map<number, ReturnType<GpuDevice['createBindGroupLayout']>>();
+  const pipelines = new Map<number, Promise<GpuComputePipeline>>();
+  for (const [si, ki] of firstUse) {
+    const k = entry.kernels[ki];
+    const ids = [...k.inputs, ...k.outputs];
+    const layout = device.createBindGroupLayout({
+      entries: ids.map((id, binding) => ({
+        binding, visibility: ShaderStage.COMPUTE,
+        buffer: { type: binding < k.inputs.length && isWeight(id) ? 'read-only-storage' : 'storage' },
+      })),
+    });
+    layouts.set(si, layout);
+    const module = device.createShaderModule({ code: shaders[si] });
+    pipelines.set(si, device.createComputePipelineAsync({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' } })
+      .catch(async (e: unknown) => {
+        const info = await module.getCompilationInfo?.();
+        const first = info?.messages.find((m) => m.type === 'error');
+        throw new Error(`shader ${si} (kernel ${ki}, ${k.primitive}) does not compile: ${first ? `line ${first.lineNum}: ${first.message}` : (e as Error).message}`);
+      }));
+  }
+  const built = new Map<number, GpuComputePipeline>();
+  await Promise.all([...pipelines].map(async ([si, p]) => built.set(si, await p)));
+
+  const steps = entry.kernels.map((k) => {
+    const si = k.data![0];
+    const group: GpuBindGroup = device.createBindGroup({
+      layout: layouts.get(si)!,
+      entries: [...k.inputs, ...k.outputs].map((id, b) => ({ binding: b, resource: binding(id) })),
+    });
+    const [x, y, z] = k.dispatch!;
+    return { pipeline: built.get(si)!, group, x, y, z };
+  });
+
+  const inputs = entry.inputs.map((id) => ({ id, at: binding(id) }));
+  const outputs = entry.outputs.map((id) => ({ b: entry.buffers[id], at: binding(id) }));
+  let stagingBytes = 0;
+  const outAt = outputs.map((o) => {
+    const at = stagingBytes;
+    stagingBytes += roundUp(o.at.size, 4);
+    return at;
+  });
+  const staging = device.createBuffer({ size: Math.max(stagingBytes, 4), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  gpuBuffers.push(staging);
+
+  let query: { set: GpuQuerySet; resolve: GpuBuffer; read: GpuBuffer } | null = null;
+  if (profile) {
+    const count = 2 * steps.length;
+    query = {
+      set: device.createQuerySet({ type: 'timestamp', count }),
+      resolve: device.createBuffer({ size: 8 * count, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC }),
+      read: device.createBuffer({ size: 8 * count, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST }),
+    };
+    gpuBuffers.push(query.resolve, query.read);
+  }
+  const setupError = await device.popErrorScope();
+  const setupOom = await device.popErrorScope();
+  if (setupError || setupOom) throw new Error(`setting up the GPU buffers failed: ${(setupError ?? setupOom)!.message}`);
+
+  let queue: Promise<unknown> = Promise.resolve();
+  const runOnce = async (values: KernelArray[]): Promise<KernelArray[]> => {
+    const why = lostReason();
+    if (why) throw new Error(`webdnn: the WebGPU device was lost (${why}); load the model again`);
+    values.forEach((v, i) => {
+      const { at } = inputs[i];
+      let bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      // writeBuffer needs a multiple of 4 bytes, and Dawn refuses views of a SharedArrayBuffer: copy those.
+      if (bytes.byteLength % 4 !== 0 || !(bytes.buffer instanceof ArrayBuffer)) {
+        const padded = new Uint8Array(roundUp(bytes.byteLength, 4));
+        padded.set(bytes);
+        bytes = padded;
+      }
+      device.queue.writeBuffer(at.buffer, at.offset, bytes, 0, bytes.byteLength);
+    });
+    device.pushErrorScope('validation');
+    const enc = device.createCommandEncoder();
+    if (query) {
+      steps.forEach((s, i) => {
+        const pass = enc.beginComputePass({ timestampWrites: { querySet: query!.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+        pass.setPipeline(s.pipeline);
+        pass.setBindGroup(0, s.group);
+        pass.dispatchWorkgroups(s.x, s.y, s.z);
+        pass.end();
+      });
+      enc.resolveQuerySet(query.set, 0, 2 * steps.length, query.resolve, 0);
+      enc.copyBufferToBuffer(query.resolve, 0, query.read, 0, 16 * steps.length);
+    } else {
+      const pass = enc.beginComputePass();
+      for (const s of steps) {
+        pass.setPipeline(s.pipeline);
+        pass.setBindGroup(0, s.group);
+        pass.dispatchWorkgroups(s.x, s.y, s.z);
+      }
+      pass.end();
+    }
+    outputs.forEach((o, i) => enc.copyBufferToBuffer(o.at.buffer, o.at.offset, staging, outAt[i], o.at.size));
+    device.queue.submit([enc.finish()]);
+    const err = await device.popErrorScope();
+    if (err) throw new Error(`webdnn: WebGPU validation error: ${err.message}`);
+    await staging.mapAsync(MapMode.READ);
+    const mapped = staging.getMappedRange();
+    const result = outputs.map((o, i) => {
+      const n = elementCount(o.b.shape);
+      const src = mapped.slice(outAt[i], outAt[i] + o.at.size);
+      switch (o.b.dtype) {
+        case 'f32': return new Float32Array(src, 0, n);
+        case 'i32': return new Int32Array(src, 0, n);
+        case 'bool': return new Uint8Array(src, 0, n);
+      }
+    });
+    staging.unmap();
+    if (query) {
+      await query.read.mapAsync(MapMode.READ);
+      const t = new BigUint64Array(query.read.getMappedRange().slice(0));
+      query.read.unmap();
+      const times: KernelTime[] = entry.kernels.map((k, i) => ({ kernel: i, primitive: k.primitive, algorithm: k.algorithm, ms: Number(t[2 * i + 1] - t[2 * i]) / 1e6 }));
+      (globalThis as { WEBDNN_WEBGPU_TIMES?: KernelTime[] }).WEBDNN_WEBGPU_TIMES = times;
+    }
+    const after = lostReason();
+    if (after) throw new Error(`webdnn: the WebGPU device was lost (${after}); load the model again`);
+    return result;
+  };
+  const session: BackendSession = {
+    run(values: KernelArray[]): Promise<KernelArray[]> {
+      // Runs are serialized: the staging buffer is mapped by one run at a time.
+      const next = queue.then(() => runOnce(values));
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    dispose(): void {
+      for (const b of gpuBuffers) b.destroy();
+      query?.set.destroy();
+      gpuBuffers.length = 0;
+      device.destroy();
+    },
+  };
+  return session;
+}
+
+export const webgpuBackend: Backend = {
+  name: 'webgpu',
+  priority: 10,
+  async unavailableReason(): Promise<string | null> {
+    if (!navigatorGpu()) return 'WebGPU is not available here (no navigator.gpu)';
+    return (await adapter()) ? null : 'navigator.gpu found no adapter';
+  },
+  create,
+};
+
+registerBackend(webgpuBackend);

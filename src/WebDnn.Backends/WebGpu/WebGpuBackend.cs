@@ -1,0 +1,36 @@
+using WebDnn.Backends.Common;
+using WebDnn.Core.Kernels;
+using WebDnn.Lowering.KernelStage;
+
+namespace WebDnn.Backends.WebGpu;
+
+/// <summary>
+/// The WebGPU backend: WGSL compute shaders generated per kernel (<see cref="WebGpuWriter"/>), NCHW activations, one
+/// arena buffer bound at 256-byte offsets. Convolutions run as implicit GEMM (1×1 as plain GEMM) through the tiled GEMM
+/// core, depthwise and grouped ones directly; the fused epilogue runs in every accumulating kernel's store.
+/// </summary>
+public sealed class WebGpuBackend : IBackend
+{
+    /// <summary>
+    /// WebGPU's guaranteed limits: minStorageBufferOffsetAlignment 256, maxStorageBuffersPerShaderStage 8, vec4 lanes.
+    /// Conv algorithms fallback first: direct (grouped), then what <see cref="ChooseAlgorithms"/> prefers when it applies.
+    /// </summary>
+    public static readonly Target WebGpuTarget = new("webgpu", BufferAlignment: 256, MaxStorageBuffersPerKernel: 8, VectorWidth: 4, Target.BasicTypes,
+        RepackWeights: false,
+        new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["conv"] = [KernelAlgorithms.Direct, KernelAlgorithms.Depthwise, KernelAlgorithms.Gemm1x1, KernelAlgorithms.ImplicitGemm],
+            ["matmul"] = [KernelAlgorithms.Gemm],
+        },
+        new Dictionary<string, ActivationLayout>());
+
+    public string Name => "webgpu";
+
+    public Target Target => WebGpuTarget;
+
+    public IReadOnlySet<string> Primitives => WebGpuWriter.Primitives;
+
+    public IReadOnlyList<IKernelPass> KernelPasses => KernelPipelines.Standard();
+
+    public IReadOnlyList<BackendKernel> Write(TargetProgram tp, BackendOutput output) => WebGpuWriter.Write(tp.Program, output);
+}

@@ -1,0 +1,130 @@
+using WebDnn.Core;
+using WebDnn.Core.Kernels;
+
+namespace WebDnn.Backends.WebGpu;
+
+/// <summary>
+/// One kernel's shader being written: its bindings (inputs x0.., then outputs y0.., in the manifest's order), element
+/// loads (bool buffers hold one byte per element, read as packed u32 words), and the dispatch size the emitter sets.
+/// </summary>
+internal sealed class WgslKernel
+{
+    /// <summary>Invocations per workgroup of the one-dimensional kernels.</summary>
+    public const int Threads = 256;
+
+    /// <summary>Most workgroups along one dispatch dimension (WebGPU's guaranteed maxComputeWorkgroupsPerDimension).</summary>
+    public const int MaxGroups = 65535;
+
+    public WgslKernel(Kernel kernel)
+    {
+        Kernel = kernel;
+        foreach (var b in kernel.Inputs.Concat(kernel.Outputs))
+        {
+            if (b.Length > int.MaxValue)
+            {
+                throw new UnsupportedModelException($"webgpu backend: buffer of {b.Length} elements (from {kernel.Origin}) exceeds 32-bit indexing");
+            }
+        }
+        for (int i = 0; i < kernel.Inputs.Length; i++)
+        {
+            Bind(In(i), kernel.Inputs[i], kernel.Inputs[i].Root.Kind == BufferKind.Weight ? WgslAccess.Read : WgslAccess.ReadWrite);
+        }
+        for (int i = 0; i < kernel.Outputs.Length; i++)
+        {
+            Bind(Out(i), kernel.Outputs[i], WgslAccess.ReadWrite);
+        }
+    }
+
+    public Kernel Kernel { get; }
+
+    public WgslWriter W { get; } = new();
+
+    /// <summary>Workgroup counts (x, y, z).</summary>
+    public int[] Dispatch { get; set; } = [1, 1, 1];
+
+    public static string In(int i) => $"x{i}";
+
+    public static string Out(int i) => $"y{i}";
+
+    /// <summary>The WGSL value type of an element type: f32, i32 or bool.</summary>
+    public static string ValueType(DataType t) => t switch
+    {
+        DataType.Float32 => "f32",
+        DataType.Int32 => "i32",
+        DataType.Bool => "bool",
+        _ => throw new UnsupportedModelException($"webgpu backend: element type {t} (lowering emits f32, i32 and bool)"),
+    };
+
+    /// <summary>The value of input <paramref name="i"/> at element index <paramref name="idx"/> (an i32 expression).</summary>
+    public string Load(int i, string idx) => Kernel.Inputs[i].DataType == DataType.Bool ? $"ldb_{In(i)}({idx})" : $"{In(i)}[{idx}]";
+
+    /// <summary>Workgroups for <paramref name="items"/> items, <paramref name="perGroup"/> per workgroup, capped (kernels loop grid-stride).</summary>
+    public static int Groups(long items, long perGroup = Threads) => (int)Math.Clamp((items + perGroup - 1) / perGroup, 1, MaxGroups);
+
+    /// <summary>
+    /// A kernel computing every element of output 0 independently: <paramref name="value"/> writes the body of
+    /// <c>fn value(i: i32) -&gt; T</c> (i the flat output index). Bool outputs are written four per invocation (one word).
+    /// </summary>
+    public void Map(Action value)
+    {
+        var o = Kernel.Output;
+        string t = ValueType(o.DataType);
+        long n = o.Length;
+        W.Function($"fn value(i: i32) -> {t}", value);
+        W.Const("N", "i32", WgslWriter.I32(n));
+        if (o.DataType == DataType.Bool)
+        {
+            long words = (n + 3) / 4;
+            W.Const("WORDS", "i32", WgslWriter.I32(words));
+            W.Main(Threads, 1, 1, () =>
+            {
+                W.Open($"for (var w: i32 = i32(gid.x); w < WORDS; w += i32(nwg.x) * {Threads})");
+                W.Line("var word = 0u;");
+                W.Open("for (var j: i32 = 0; j < 4; j++)");
+                W.Line("let e = w * 4 + j;");
+                W.Open("if (e < N)");
+                W.Line("word = word | (select(0u, 1u, value(e)) << (u32(j) * 8u));");
+                W.Close();
+                W.Close();
+                W.Line($"{Out(0)}[w] = word;");
+                W.Close();
+            });
+            Dispatch = [Groups(words), 1, 1];
+            return;
+        }
+        W.Main(Threads, 1, 1, () =>
+        {
+            W.Open($"for (var i: i32 = i32(gid.x); i < N; i += i32(nwg.x) * {Threads})");
+            W.Line($"{Out(0)}[i] = value(i);");
+            W.Close();
+        });
+        Dispatch = [Groups(n), 1, 1];
+    }
+
+    /// <summary>One invocation per index <c>o</c> in [0, n) (grid-stride); <paramref name="body"/> writes the outputs itself.</summary>
+    public void Each(long n, Action body)
+    {
+        W.Const("N", "i32", WgslWriter.I32(n));
+        W.Main(Threads, 1, 1, () =>
+        {
+            W.Open($"for (var o: i32 = i32(gid.x); o < N; o += i32(nwg.x) * {Threads})");
+            body();
+            W.Close();
+        });
+        Dispatch = [Groups(n), 1, 1];
+    }
+
+    private void Bind(string name, KernelBuffer b, WgslAccess access)
+    {
+        string elem = b.DataType switch
+        {
+            DataType.Bool => "u32",
+            _ => ValueType(b.DataType),
+        };
+        W.Storage(name, elem, access);
+        if (b.DataType == DataType.Bool)
+        {
+            W.Helper($"ldb_{name}", $"fn ldb_{name}(i: i32) -> bool {{ return ((({name}[i >> 2u]) >> (u32(i & 3) * 8u)) & 0xffu) != 0u; }}");
+        }
+    }
+}
