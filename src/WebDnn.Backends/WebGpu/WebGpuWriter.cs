@@ -10,7 +10,8 @@ namespace WebDnn.Backends.WebGpu;
 /// The webgpu backend's writer: one WGSL compute shader (entry <c>main</c>) per kernel, with every shape, stride and size a
 /// constant. Identical shaders are stored once in kernels.wgsl.json (<c>{"shaders": [...]}</c>); each kernel's manifest
 /// entry names its shader by index (<c>data[0]</c>) and its workgroup counts (<c>dispatch</c>). Bindings are the kernel's
-/// inputs then outputs, binding 0.. of group 0.
+/// inputs then outputs, binding 0.. of group 0. A kernel of two dispatches (split-K GEMM) has data
+/// <c>[shader, scratchBytes, secondShader]</c> and six dispatch numbers; both shaders bind a scratch buffer after the outputs.
 /// </summary>
 public static class WebGpuWriter
 {
@@ -39,14 +40,20 @@ public static class WebGpuWriter
             {
                 throw new UnsupportedModelException($"webgpu backend: {k.Primitive} kernel from {k.Origin}: {e.Message}");
             }
-            string text = c.W.ToString();
-            if (!index.TryGetValue(text, out int si))
+            int Shader(string text)
             {
-                si = shaders.Count;
-                shaders.Add(text);
-                index[text] = si;
+                if (!index.TryGetValue(text, out int si))
+                {
+                    si = shaders.Count;
+                    shaders.Add(text);
+                    index[text] = si;
+                }
+                return si;
             }
-            kernels.Add(new BackendKernel("main", c.Dispatch, [si]));
+            int first = Shader(c.W.ToString());
+            kernels.Add(c.Second is { } second
+                ? new BackendKernel("main", [.. c.Dispatch, .. second.Dispatch], [first, second.ScratchBytes, Shader(second.Shader)])
+                : new BackendKernel("main", c.Dispatch, [first]));
         }
         return (shaders, kernels);
     }

@@ -13,7 +13,7 @@ internal sealed class WgslEpilogue(WgslKernel c, Expr? expr, int firstInput, int
     public void Store(string value)
     {
         var w = c.W;
-        string y = WgslKernel.Out(0);
+        string y = c.Out(0);
         if (expr is null)
         {
             w.Line($"{y}[o] = {value};");

@@ -68,7 +68,7 @@ internal static class WgslIndex
     }
 
     /// <summary>Row-major strides of <paramref name="shape"/> broadcast (numpy-style) to <paramref name="outShape"/>.</summary>
-    public static long[] Broadcast(IReadOnlyList<int> shape, IReadOnlyList<int> outShape) => Js.StridedLoop.Broadcast(shape, outShape);
+    public static long[] Broadcast(IReadOnlyList<int> shape, IReadOnlyList<int> outShape) => Core.Kernels.Geometry.RowMajor.BroadcastStrides(shape, outShape);
 
-    public static long[] Contiguous(IReadOnlyList<int> shape) => Js.StridedLoop.Contiguous(shape);
+    public static long[] Contiguous(IReadOnlyList<int> shape) => Core.Kernels.Geometry.RowMajor.Strides(shape);
 }

@@ -25,15 +25,32 @@ internal sealed class WgslKernel
                 throw new UnsupportedModelException($"webgpu backend: buffer of {b.Length} elements (from {kernel.Origin}) exceeds 32-bit indexing");
             }
         }
-        for (int i = 0; i < kernel.Inputs.Length; i++)
+        // One binding per storage (root buffer), in order of first use: WebGPU refuses two bindings of one range when
+        // either is writable, and a kernel may read one buffer twice (x + x) or through an alias. The runtime groups the
+        // manifest's inputs and outputs the same way.
+        var all = kernel.Inputs.Concat(kernel.Outputs).ToList();
+        var firstOf = new Dictionary<int, int>();
+        _names = new string[all.Count];
+        for (int i = 0; i < all.Count; i++)
         {
-            Bind(In(i), kernel.Inputs[i], kernel.Inputs[i].Root.Kind == BufferKind.Weight ? WgslAccess.Read : WgslAccess.ReadWrite);
-        }
-        for (int i = 0; i < kernel.Outputs.Length; i++)
-        {
-            Bind(Out(i), kernel.Outputs[i], WgslAccess.ReadWrite);
+            var b = all[i];
+            if (firstOf.TryGetValue(b.Root.Id, out int f) && all[f].DataType == b.DataType)
+            {
+                _names[i] = _names[f];
+                continue;
+            }
+            firstOf[b.Root.Id] = i;
+            _names[i] = $"b{Bindings}";
+            bool writable = i >= kernel.Inputs.Length || b.Root.Kind != BufferKind.Weight;
+            Bind(_names[i], b, writable ? WgslAccess.ReadWrite : WgslAccess.Read);
+            Bindings++;
         }
     }
+
+    private readonly string[] _names;
+
+    /// <summary>Storage bindings of this shader (distinct buffers of the kernel).</summary>
+    public int Bindings { get; private set; }
 
     public Kernel Kernel { get; }
 
@@ -42,9 +59,17 @@ internal sealed class WgslKernel
     /// <summary>Workgroup counts (x, y, z).</summary>
     public int[] Dispatch { get; set; } = [1, 1, 1];
 
-    public static string In(int i) => $"x{i}";
+    /// <summary>A second dispatch of the same kernel (split-K's reduction): its shader, workgroup counts and the scratch bytes both bind last.</summary>
+    public sealed record Stage(string Shader, int[] Dispatch, long ScratchBytes);
 
-    public static string Out(int i) => $"y{i}";
+    /// <summary>Set when the kernel runs as two dispatches sharing a scratch buffer.</summary>
+    public Stage? Second { get; set; }
+
+    /// <summary>The storage variable input <paramref name="i"/> is read from.</summary>
+    public string In(int i) => _names[i];
+
+    /// <summary>The storage variable output <paramref name="i"/> is written to.</summary>
+    public string Out(int i) => _names[Kernel.Inputs.Length + i];
 
     /// <summary>The WGSL value type of an element type: f32, i32 or bool.</summary>
     public static string ValueType(DataType t) => t switch

@@ -40,72 +40,9 @@ public static class BenchRunner
         Directory.CreateDirectory(work);
         try
         {
-            // The model as ORT will fetch it: .onnx.gz is decompressed here, never by the page.
-            byte[] bytes = await File.ReadAllBytesAsync(options.ModelPath, ct).ConfigureAwait(false);
-            if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-            {
-                bytes = Gunzip(bytes);
-            }
-            string onnxPath = Path.Combine(work, "model.onnx");
-            await File.WriteAllBytesAsync(onnxPath, bytes, ct).ConfigureAwait(false);
-
-            progress?.Report($"importing {Path.GetFileName(options.ModelPath)}");
-            var graph = OnnxImporter.Load(bytes, Path.GetDirectoryName(Path.GetFullPath(options.ModelPath)), Path.GetFileName(options.ModelPath));
-            var specs = InputSpecs(graph, options);
-            var (optimized, graphNote) = Optimize(graph, specs, progress);
-            var inputs = SeededInputs.Create(specs);
-            Directory.CreateDirectory(Path.Combine(work, "inputs"));
-            for (int k = 0; k < specs.Count; k++)
-            {
-                await File.WriteAllBytesAsync(Path.Combine(work, "inputs", $"{k}.bin"), inputs[specs[k].Name].ToBytes(), ct).ConfigureAwait(false);
-            }
-            var outputNames = graph.Outputs.Select(v => v.Name).ToList();
-
-            progress?.Report("computing the expected outputs with native ONNX Runtime");
-            Dictionary<string, Tensor>? expected = null;
-            string? oracleError = null;
-            try
-            {
-                expected = OrtOracle.Run(onnxPath, inputs);
-            }
-            catch (WebDnnException e)
-            {
-                oracleError = e.Message;
-            }
-
-            // Engines: phase "wasm" (ours js/wasm/webgl + wasm peers), phase "webgpu".
-            var engines = new List<(string Id, string Engine, string Backend, string Phase)>();
-            var na = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var phase in options.Backends.Select(Backend.PeerBackend).Distinct().OrderBy(p => p == "webgpu" ? 1 : 0))
-            {
-                foreach (var b in options.Backends.Where(b => Backend.PeerBackend(b) == phase))
-                {
-                    engines.Add(($"{Peer.Ours}-{b}", Peer.Ours, b, phase));
-                }
-                foreach (var p in options.Peers)
-                {
-                    engines.Add(($"{p}-{phase}", p, phase, phase));
-                }
-            }
-
-            if (options.Peers.Contains(Peer.Tfjs))
-            {
-                // When the passes failed, the graph may be half rewritten: the adapter gets a fresh import.
-                var export = TfjsGraphExporter.Write(optimized ?? OnnxImporter.Load(bytes, null, Path.GetFileName(options.ModelPath)));
-                Directory.CreateDirectory(Path.Combine(work, "tfjs"));
-                await File.WriteAllTextAsync(Path.Combine(work, "tfjs", "graph.json"), export.Json, ct).ConfigureAwait(false);
-                await File.WriteAllBytesAsync(Path.Combine(work, "tfjs", "weights.bin"), export.Weights, ct).ConfigureAwait(false);
-            }
-
-            string? runtime = options.RuntimeScript ?? BenchAssets.RuntimeScript();
-            await CompileOursAsync(options, optimized, runtime, Path.Combine(work, "ours"), na, progress, ct).ConfigureAwait(false);
-
-            string? peersDir = null;
-            if (options.Peers.Count > 0)
-            {
-                peersDir = await PeerCache.EnsureInstalledAsync(progress, ct).ConfigureAwait(false);
-            }
-
+            var prep = await PrepareAsync(options, work, new PageUrls("/model/", "/runtime/", "/peers/"), installPeers: true, progress, ct).ConfigureAwait(false);
+            var (specs, config, engines, outputNames, expected, oracleError, graphNote, peersDir, runtime) =
+                (prep.Specs, prep.Config, prep.Engines, prep.OutputNames, prep.Expected, prep.OracleError, prep.GraphNote, prep.PeersDir, prep.Runtime);
             using var server = new StaticServer();
             server.Mount("/", Path.Combine(BenchAssets.Root, "page"));
             server.Mount("/model/", work);
@@ -118,32 +55,6 @@ public static class BenchRunner
                 server.Mount("/runtime/", Path.GetDirectoryName(Path.GetFullPath(runtime))!);
             }
             var baseUri = server.Start();
-
-            var config = new JsonObject
-            {
-                ["threads"] = options.Threads,
-                ["runs"] = options.Runs,
-                ["warmup"] = options.Warmup,
-                ["inputs"] = new JsonArray([.. specs.Select((s, k) => (JsonNode)new JsonObject
-                {
-                    ["name"] = s.Name,
-                    ["dtype"] = PageDtype(s.DataType),
-                    ["shape"] = new JsonArray([.. s.Shape.Select(d => (JsonNode?)JsonValue.Create(d))]),
-                    ["url"] = $"/model/inputs/{k}.bin",
-                })]),
-                ["outputs"] = new JsonArray([.. outputNames.Select(n => (JsonNode?)JsonValue.Create(n))]),
-                ["engines"] = new JsonArray([.. engines.Select(e => (JsonNode)new JsonObject { ["id"] = e.Id, ["engine"] = e.Engine, ["backend"] = e.Backend, ["phase"] = e.Phase })]),
-                ["na"] = new JsonObject(na.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
-                ["urls"] = new JsonObject
-                {
-                    ["runtime"] = runtime is null ? null : $"/runtime/{Path.GetFileName(runtime)}",
-                    ["package"] = "/model/ours/",
-                    ["onnx"] = "/model/model.onnx",
-                    ["tfjsGraph"] = "/model/tfjs/graph.json",
-                    ["tfjsWeights"] = "/model/tfjs/weights.bin",
-                    ["peers"] = "/peers/",
-                },
-            };
 
             progress?.Report("starting headless Chromium");
             await using var browser = await HeadlessBrowser.LaunchAsync(progress, cancellation: ct).ConfigureAwait(false);
@@ -200,6 +111,188 @@ public static class BenchRunner
                 progress?.Report($"work folder kept: {work}");
             }
         }
+    }
+
+    /// <summary>
+    /// <c>webdnn bench --engine node --node-dir DIR</c>, step 1: prepares DIR for bench/node/bench-node.mjs, which runs the
+    /// same engines as the Chromium page (bench/page/bench.js) in one Node.js process with Dawn's <c>navigator.gpu</c>, so
+    /// the comparison runs on a machine with a real GPU and no .NET. Returns the command to run there.
+    /// </summary>
+    public static async Task<string> PrepareNodeAsync(BenchOptions options, string dir, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        options.Validate();
+        if (!File.Exists(options.ModelPath))
+        {
+            throw new UsageException($"'{options.ModelPath}' does not exist; pass the path of an .onnx (or .onnx.gz) file");
+        }
+        Directory.CreateDirectory(dir);
+        // Node imports absolute paths as file URLs: the peers are where .webgpu-node/on-device.sh unpacks them.
+        var prep = await PrepareAsync(options, dir, new PageUrls("", "", "/node_modules/"), installPeers: false, progress, ct).ConfigureAwait(false);
+        if (prep.Runtime is { } runtime)
+        {
+            File.Copy(runtime, Path.Combine(dir, Path.GetFileName(runtime)), overwrite: true);
+        }
+        foreach (var f in new[] { "page/bench.js", "page/tfjs-graph.js", "node/bench-node.mjs" })
+        {
+            File.Copy(Path.Combine(BenchAssets.Root, f), Path.Combine(dir, Path.GetFileName(f)), overwrite: true);
+        }
+        await File.WriteAllTextAsync(Path.Combine(dir, "config.json"), prep.Config.ToJsonString(), ct).ConfigureAwait(false);
+        return $"node {Path.Combine(dir, "bench-node.mjs")} {dir}   (writes {Path.Combine(dir, "page.json")}; then: webdnn bench {options.ModelPath} --engine node --node-dir {dir} --assemble)";
+    }
+
+    /// <summary>
+    /// <c>webdnn bench --engine node --node-dir DIR --assemble</c>, step 2: reads DIR/page.json (written by bench-node.mjs)
+    /// and builds the same result as the Chromium bench, checking every engine's outputs against native ONNX Runtime.
+    /// </summary>
+    public static async Task<BenchResult> AssembleNodeAsync(BenchOptions options, string dir, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        string configPath = Path.Combine(dir, "config.json"), pagePath = Path.Combine(dir, "page.json");
+        if (!File.Exists(configPath) || !File.Exists(pagePath))
+        {
+            throw new UsageException($"'{dir}' has no config.json and page.json; prepare it with --engine node --node-dir DIR and run bench-node.mjs there first");
+        }
+        var config = JsonNode.Parse(await File.ReadAllTextAsync(configPath, ct).ConfigureAwait(false))!.AsObject();
+        var engines = config["engines"]!.AsArray().Select(e => (e!["id"]!.GetValue<string>(), e["engine"]!.GetValue<string>(), e["backend"]!.GetValue<string>(), e["phase"]!.GetValue<string>())).ToList();
+        var outputNames = config["outputs"]!.AsArray().Select(n => n!.GetValue<string>()).ToList();
+        string graphNote = config["graphNote"]?.GetValue<string>() ?? "";
+        var graph = OnnxImporter.Load(await File.ReadAllBytesAsync(Path.Combine(dir, "model.onnx"), ct).ConfigureAwait(false), dir, "model.onnx");
+        var specs = InputSpecs(graph, options);
+        var inputs = SeededInputs.Create(specs);
+        progress?.Report("computing the expected outputs with native ONNX Runtime");
+        Dictionary<string, Tensor>? expected = null;
+        string? oracleError = null;
+        try
+        {
+            expected = OrtOracle.Run(Path.Combine(dir, "model.onnx"), inputs);
+        }
+        catch (WebDnnException e)
+        {
+            oracleError = e.Message;
+        }
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(pagePath, ct).ConfigureAwait(false));
+        var page = doc.RootElement;
+        string host = page.TryGetProperty("userAgent", out var ua) ? ua.GetString() ?? "Node.js" : "Node.js";
+        var result = Assemble(options, ModelName(options.ModelPath), specs, host, page, engines, outputNames, expected, oracleError, graphNote);
+        if (options.JsonPath is { } jsonPath)
+        {
+            string? parent = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
+            if (parent is not null)
+            {
+                Directory.CreateDirectory(parent);
+            }
+            await File.WriteAllTextAsync(jsonPath, result.ToJson(), ct).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    /// <summary>URL prefixes the bench page reads from: the model folder, our runtime's folder, the peers' node_modules.</summary>
+    private sealed record PageUrls(string Model, string Runtime, string Peers);
+
+    /// <summary>Everything a bench page needs, prepared in <c>Work</c>, and what <see cref="Assemble"/> needs afterwards.</summary>
+    private sealed record Prepared(string Model, string Work, IReadOnlyList<InputSpec> Specs, JsonObject Config,
+        List<(string Id, string Engine, string Backend, string Phase)> Engines, List<string> OutputNames,
+        Dictionary<string, Tensor>? Expected, string? OracleError, string GraphNote, string? PeersDir, string? Runtime);
+
+    /// <summary>
+    /// Writes the model for ORT, the seeded inputs, the TF.js graph and our package into <paramref name="work"/>, runs the
+    /// oracle, and builds the page configuration with URLs under <paramref name="urls"/>.
+    /// </summary>
+    private static async Task<Prepared> PrepareAsync(BenchOptions options, string work, PageUrls urls, bool installPeers, IProgress<string>? progress, CancellationToken ct)
+    {
+        string model = ModelName(options.ModelPath);
+        // The model as ORT will fetch it: .onnx.gz is decompressed here, never by the page.
+        byte[] bytes = await File.ReadAllBytesAsync(options.ModelPath, ct).ConfigureAwait(false);
+        if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        {
+            bytes = Gunzip(bytes);
+        }
+        string onnxPath = Path.Combine(work, "model.onnx");
+        await File.WriteAllBytesAsync(onnxPath, bytes, ct).ConfigureAwait(false);
+
+        progress?.Report($"importing {Path.GetFileName(options.ModelPath)}");
+        var graph = OnnxImporter.Load(bytes, Path.GetDirectoryName(Path.GetFullPath(options.ModelPath)), Path.GetFileName(options.ModelPath));
+        var specs = InputSpecs(graph, options);
+        var (optimized, graphNote) = Optimize(graph, specs, progress);
+        var inputs = SeededInputs.Create(specs);
+        Directory.CreateDirectory(Path.Combine(work, "inputs"));
+        for (int k = 0; k < specs.Count; k++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(work, "inputs", $"{k}.bin"), inputs[specs[k].Name].ToBytes(), ct).ConfigureAwait(false);
+        }
+        var outputNames = graph.Outputs.Select(v => v.Name).ToList();
+
+        progress?.Report("computing the expected outputs with native ONNX Runtime");
+        Dictionary<string, Tensor>? expected = null;
+        string? oracleError = null;
+        try
+        {
+            expected = OrtOracle.Run(onnxPath, inputs);
+        }
+        catch (WebDnnException e)
+        {
+            oracleError = e.Message;
+        }
+
+        // Engines: phase "wasm" (ours js/wasm/webgl + wasm peers), phase "webgpu".
+        var engines = new List<(string Id, string Engine, string Backend, string Phase)>();
+        var na = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var phase in options.Backends.Select(Backend.PeerBackend).Distinct().OrderBy(p => p == "webgpu" ? 1 : 0))
+        {
+            foreach (var b in options.Backends.Where(b => Backend.PeerBackend(b) == phase))
+            {
+                engines.Add(($"{Peer.Ours}-{b}", Peer.Ours, b, phase));
+            }
+            foreach (var p in options.Peers)
+            {
+                engines.Add(($"{p}-{phase}", p, phase, phase));
+            }
+        }
+
+        if (options.Peers.Contains(Peer.Tfjs))
+        {
+            // When the passes failed, the graph may be half rewritten: the adapter gets a fresh import.
+            var export = TfjsGraphExporter.Write(optimized ?? OnnxImporter.Load(bytes, null, Path.GetFileName(options.ModelPath)));
+            Directory.CreateDirectory(Path.Combine(work, "tfjs"));
+            await File.WriteAllTextAsync(Path.Combine(work, "tfjs", "graph.json"), export.Json, ct).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(Path.Combine(work, "tfjs", "weights.bin"), export.Weights, ct).ConfigureAwait(false);
+        }
+
+        string? runtime = options.RuntimeScript ?? BenchAssets.RuntimeScript();
+        await CompileOursAsync(options, optimized, runtime, Path.Combine(work, "ours"), na, progress, ct).ConfigureAwait(false);
+
+        string? peersDir = null;
+        if (options.Peers.Count > 0 && installPeers)
+        {
+            peersDir = await PeerCache.EnsureInstalledAsync(progress, ct).ConfigureAwait(false);
+        }
+
+        var config = new JsonObject
+        {
+            ["threads"] = options.Threads,
+            ["runs"] = options.Runs,
+            ["warmup"] = options.Warmup,
+            ["inputs"] = new JsonArray([.. specs.Select((s, k) => (JsonNode)new JsonObject
+            {
+                ["name"] = s.Name,
+                ["dtype"] = PageDtype(s.DataType),
+                ["shape"] = new JsonArray([.. s.Shape.Select(d => (JsonNode?)JsonValue.Create(d))]),
+                ["url"] = $"{urls.Model}inputs/{k}.bin",
+            })]),
+            ["outputs"] = new JsonArray([.. outputNames.Select(n => (JsonNode?)JsonValue.Create(n))]),
+            ["graphNote"] = graphNote,
+            ["engines"] = new JsonArray([.. engines.Select(e => (JsonNode)new JsonObject { ["id"] = e.Id, ["engine"] = e.Engine, ["backend"] = e.Backend, ["phase"] = e.Phase })]),
+            ["na"] = new JsonObject(na.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value)))),
+            ["urls"] = new JsonObject
+            {
+                ["runtime"] = runtime is null ? null : $"{urls.Runtime}{Path.GetFileName(runtime)}",
+                ["package"] = $"{urls.Model}ours/",
+                ["onnx"] = $"{urls.Model}model.onnx",
+                ["tfjsGraph"] = $"{urls.Model}tfjs/graph.json",
+                ["tfjsWeights"] = $"{urls.Model}tfjs/weights.bin",
+                ["peers"] = urls.Peers,
+            },
+        };
+        return new Prepared(model, work, specs, config, engines, outputNames, expected, oracleError, graphNote, peersDir, runtime);
     }
 
     /// <summary>"resnet50" for ".../resnet50.onnx.gz".</summary>

@@ -8,7 +8,7 @@ namespace WebDnn.Tests.Backends;
 /// <summary>
 /// Runs a hand-built <see cref="ProgramBuilder"/> program on a backend and compares every output with
 /// <see cref="KernelReference"/>. One runner per backend that can run outside a browser (js: Node through the
-/// bundled webdnn.js); <see cref="Runners"/> is what the primitive meta-test requires of every registered backend.
+/// bundled webdnn.js; webgpu: the same with Dawn on SwiftShader); <see cref="Runners"/> is what the primitive meta-test requires of every registered backend.
 /// </summary>
 public static class BackendHarness
 {
@@ -24,12 +24,27 @@ public static class BackendHarness
     /// </summary>
     public const double WasmF32Rtol = 1e-4, WasmF32Atol = 1e-4;
 
+    /// <summary>
+    /// webgpu: f32 arithmetic on the GPU against the double reference: fma and summation order (a few ulps per term over
+    /// a few hundred terms), WGSL exp/log/pow (spec: 3 + 2|x| ulp / 3 ulp, exp2-based) and our erf (|error| ≤ 3e-7).
+    /// </summary>
+    public const double WebGpuRtol = 2e-5, WebGpuAtol = 2e-6;
+
+    /// <summary>Backend name → (rtol, atol) of f32 outputs.</summary>
+    public static IReadOnlyDictionary<string, (double Rtol, double Atol)> Tolerances { get; } = new Dictionary<string, (double, double)>(StringComparer.Ordinal)
+    {
+        ["js"] = (F32Rtol, F32Atol),
+        ["wasm"] = (WasmF32Rtol, WasmF32Atol),
+        ["webgpu"] = (WebGpuRtol, WebGpuAtol),
+    };
+
     /// <summary>Backend name → runner: writes the package into the folder and returns the outputs by name.</summary>
     public static IReadOnlyDictionary<string, Func<ProgramBuilder, string, Dictionary<string, RawTensor>>> Runners { get; } =
         new Dictionary<string, Func<ProgramBuilder, string, Dictionary<string, RawTensor>>>(StringComparer.Ordinal)
         {
             ["js"] = RunJs,
             ["wasm"] = RunWasm,
+            ["webgpu"] = RunWebGpu,
         };
 
     private static Dictionary<string, RawTensor> RunWasm(ProgramBuilder pb, string pkg)
@@ -38,6 +53,16 @@ public static class BackendHarness
         var result = NodeRunner.Run(pkg, pb.RawInputs(), ["wasm"]);
         Assert.True(result.Ok, result.Error);
         Assert.Equal("wasm", result.Backend);
+        return result.Outputs;
+    }
+
+    // webgpu: Node with Dawn's navigator.gpu on SwiftShader (DawnNode), the same WebGPU implementation as Chromium's.
+    private static Dictionary<string, RawTensor> RunWebGpu(ProgramBuilder pb, string pkg)
+    {
+        PackageWriter.Write(pb.Program, pkg, ["webgpu"]);
+        var result = NodeRunner.Run(pkg, pb.RawInputs(), ["webgpu"], DawnNode.Setup, DawnNode.Environment);
+        Assert.True(result.Ok, result.Error);
+        Assert.Equal("webgpu", result.Backend);
         return result.Outputs;
     }
 
@@ -53,8 +78,8 @@ public static class BackendHarness
     public static void AssertMatchesReference(string backend, ProgramBuilder pb, string pkg)
     {
         var outputs = Runners[backend](pb, pkg);
+        var (rtol, atol) = Tolerances[backend];
         var expected = KernelReference.Run(pb.Program, pb.InputValues);
-        var (rtol, atol) = backend == "wasm" ? (WasmF32Rtol, WasmF32Atol) : (F32Rtol, F32Atol);
         foreach (var io in pb.Program.Outputs)
         {
             var got = outputs[io.Name];

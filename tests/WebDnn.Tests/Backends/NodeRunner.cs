@@ -65,8 +65,9 @@ public static class NodeRunner
     /// <param name="backendOrder">load()'s backendOrder.</param>
     /// <param name="setup">JavaScript run after the runtime is imported (as <c>webdnn</c>), e.g. to register a test backend.</param>
     /// <param name="nodeFlags">Flags for node itself (e.g. <c>--experimental-wasm-relaxed-simd</c>, which Node 20 needs).</param>
+    /// <param name="environment">Extra environment variables of the Node process.</param>
     public static NodeResult Run(string packageDir, IReadOnlyDictionary<string, RawTensor> inputs, string[]? backendOrder = null, string? setup = null,
-        string[]? nodeFlags = null)
+        string[]? nodeFlags = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         string work = Path.Combine(Path.GetTempPath(), "webdnn-node-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
@@ -91,6 +92,10 @@ public static class NodeRunner
                 RedirectStandardError = true,
                 RedirectStandardOutput = true,
             };
+            foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+            {
+                psi.Environment[k] = v;
+            }
             using var proc = Process.Start(psi)!;
             string stderr = proc.StandardError.ReadToEnd();
             proc.StandardOutput.ReadToEnd();

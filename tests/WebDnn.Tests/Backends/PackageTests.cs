@@ -101,7 +101,7 @@ public sealed class PackageTests : IDisposable
         File.WriteAllText(Path.Combine(other, "keep.txt"), "mine");
         Assert.Throws<UsageException>(() => PackageWriter.Write(pb.Program, other, ["js"]));
         Assert.True(File.Exists(Path.Combine(other, "keep.txt")));
-        Assert.Throws<UsageException>(() => PackageWriter.Write(pb.Program, Path.Combine(_dir, "x"), ["webgpu"]));
+        Assert.Throws<UsageException>(() => PackageWriter.Write(pb.Program, Path.Combine(_dir, "x"), ["webgl"]));
 
         string pkg = Path.Combine(_dir, "pkg");
         PackageWriter.Write(pb.Program, pkg, ["js"]);

@@ -130,27 +130,66 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
     return { buffer: arena, offset: b.offset, size };
   };
 
+  // A kernel's bindings: one per storage (root buffer) in order of first use among its inputs then outputs, as the
+  // compiler declares them (WebGPU refuses two bindings of one range when either is writable).
+  const rootOf = (id: number): number => entry.buffers[id]?.aliasOf ?? id;
+  const groupsOf = (k: { inputs: number[]; outputs: number[] }): { ids: number[]; writable: boolean }[] => {
+    const groups: { ids: number[]; writable: boolean }[] = [];
+    const at = new Map<number, number>();
+    [...k.inputs, ...k.outputs].forEach((id, i) => {
+      const key = rootOf(id);
+      const g = at.get(key);
+      const writable = i >= k.inputs.length || !isWeight(id);
+      if (g !== undefined && entry.buffers[groups[g].ids[0]]?.dtype === entry.buffers[id]?.dtype) {
+        groups[g].ids.push(id);
+        groups[g].writable ||= writable;
+        return;
+      }
+      at.set(key, groups.length);
+      groups.push({ ids: [id], writable });
+    });
+    return groups;
+  };
+  const groupBinding = (ids: number[]): { buffer: GpuBuffer; offset: number; size: number } => {
+    const parts = ids.map((id) => binding(id));
+    const offset = Math.min(...parts.map((p) => p.offset));
+    const end = Math.max(...parts.map((p) => p.offset + p.size));
+    return { buffer: parts[0].buffer, offset, size: end - offset };
+  };
+
   // Pipelines: one per distinct shader, created in parallel; the bind group layout follows the shader's bindings
   // (weights read-only, arena read-write), which the kernels using one shader share.
-  const firstUse = new Map<number, number>();
-  entry.kernels.forEach((k, i) => {
-    const si = k.data?.[0];
-    if (si === undefined || !Number.isInteger(si) || si < 0 || si >= shaders.length) throw new Error(`webdnn: invalid manifest: kernel ${i} names no shader`);
-    if (!k.dispatch || k.dispatch.length !== 3) throw new Error(`webdnn: invalid manifest: kernel ${i} has no dispatch size`);
-    if (!firstUse.has(si)) firstUse.set(si, i);
-  });
   const isWeight = (id: number): boolean => entry.buffers[id]?.region === 'weights';
+  const firstUse = new Map<number, number>();
+  // data: [shader] for one dispatch, [shader, scratchBytes, secondShader] for two (split-K) sharing a scratch buffer.
+  let scratchBytes = 4;
+  const validShader = (si: number | undefined): si is number => si !== undefined && Number.isInteger(si) && si >= 0 && si < shaders.length;
+  entry.kernels.forEach((k, i) => {
+    const d = k.data ?? [];
+    const two = d.length === 3;
+    if (!validShader(d[0]) || (two && !validShader(d[2])) || (d.length !== 1 && !two)) throw new Error(`webdnn: invalid manifest: kernel ${i} names no shader`);
+    if (!k.dispatch || k.dispatch.length !== (two ? 6 : 3) || !k.dispatch.every((x) => Number.isInteger(x) && x >= 0 && x <= 65535)) {
+      throw new Error(`webdnn: invalid manifest: kernel ${i} has no valid dispatch size`);
+    }
+    if (two) {
+      if (!Number.isInteger(d[1]) || d[1] < 4) throw new Error(`webdnn: invalid manifest: kernel ${i} has an invalid scratch size`);
+      scratchBytes = Math.max(scratchBytes, roundUp(d[1], 4));
+    }
+    for (const si of two ? [d[0], d[2]] : [d[0]]) if (!firstUse.has(si)) firstUse.set(si, i);
+  });
+  const scratch = device.createBuffer({ size: scratchBytes, usage: BufferUsage.STORAGE });
+  gpuBuffers.push(scratch);
   const layouts = new Map<number, ReturnType<GpuDevice['createBindGroupLayout']>>();
   const pipelines = new Map<number, Promise<GpuComputePipeline>>();
   for (const [si, ki] of firstUse) {
     const k = entry.kernels[ki];
-    const ids = [...k.inputs, ...k.outputs];
-    const layout = device.createBindGroupLayout({
-      entries: ids.map((id, binding) => ({
-        binding, visibility: ShaderStage.COMPUTE,
-        buffer: { type: binding < k.inputs.length && isWeight(id) ? 'read-only-storage' : 'storage' },
-      })),
-    });
+    const groups = groupsOf(k);
+    const entries = groups.map((g, binding) => ({
+      binding, visibility: ShaderStage.COMPUTE,
+      buffer: { type: g.writable ? 'storage' as const : 'read-only-storage' as const },
+    }));
+    if (k.data!.length === 3) entries.push({ binding: groups.length, visibility: ShaderStage.COMPUTE, buffer: { type: 'storage' } });
+    const layout = device.createBindGroupLayout({ entries });
     layouts.set(si, layout);
     const module = device.createShaderModule({ code: shaders[si] });
     pipelines.set(si, device.createComputePipelineAsync({ layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }), compute: { module, entryPoint: 'main' } })
@@ -163,14 +202,14 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
   const built = new Map<number, GpuComputePipeline>();
   await Promise.all([...pipelines].map(async ([si, p]) => built.set(si, await p)));
 
-  const steps = entry.kernels.map((k) => {
-    const si = k.data![0];
-    const group: GpuBindGroup = device.createBindGroup({
-      layout: layouts.get(si)!,
-      entries: [...k.inputs, ...k.outputs].map((id, b) => ({ binding: b, resource: binding(id) })),
-    });
-    const [x, y, z] = k.dispatch!;
-    return { pipeline: built.get(si)!, group, x, y, z };
+  const steps = entry.kernels.flatMap((k, i) => {
+    const d = k.data!;
+    const resources = groupsOf(k).map((g) => groupBinding(g.ids));
+    if (d.length === 3) resources.push({ buffer: scratch, offset: 0, size: roundUp(d[1], 4) });
+    const group: GpuBindGroup = device.createBindGroup({ layout: layouts.get(d[0])!, entries: resources.map((resource, b) => ({ binding: b, resource })) });
+    const [x, y, z, x2, y2, z2] = k.dispatch!;
+    const first = { kernel: i, pipeline: built.get(d[0])!, group, x, y, z };
+    return d.length === 3 ? [first, { kernel: i, pipeline: built.get(d[2])!, group, x: x2, y: y2, z: z2 }] : [first];
   });
 
   const inputs = entry.inputs.map((id) => ({ id, at: binding(id) }));
@@ -254,7 +293,10 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
       await query.read.mapAsync(MapMode.READ);
       const t = new BigUint64Array(query.read.getMappedRange().slice(0));
       query.read.unmap();
-      const times: KernelTime[] = entry.kernels.map((k, i) => ({ kernel: i, primitive: k.primitive, algorithm: k.algorithm, ms: Number(t[2 * i + 1] - t[2 * i]) / 1e6 }));
+      const times: KernelTime[] = entry.kernels.map((k, i) => ({ kernel: i, primitive: k.primitive, algorithm: k.algorithm, ms: 0 }));
+      steps.forEach((st, j) => {
+        times[st.kernel].ms += Number(t[2 * j + 1] - t[2 * j]) / 1e6;
+      });
       (globalThis as { WEBDNN_WEBGPU_TIMES?: KernelTime[] }).WEBDNN_WEBGPU_TIMES = times;
     }
     const after = lostReason();

@@ -1,4 +1,4 @@
-using WebDnn.Backends.Js.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 using WebDnn.Core.Kernels;
 
 namespace WebDnn.Backends.WebGpu.Kernels;

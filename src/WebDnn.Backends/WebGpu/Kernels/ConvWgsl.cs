@@ -1,4 +1,4 @@
-using WebDnn.Backends.Js.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 using WebDnn.Core.Kernels;
 
 namespace WebDnn.Backends.WebGpu.Kernels;
@@ -36,49 +36,52 @@ internal static class ConvWgsl
         var wt = k.Inputs[1].Shape;
         long batch = x[0], cin = x[1], m = wt[0], mg = m / k.Group, cg = wt[1];
         long ks = s.KernelSize, kdim = cg * ks, n = batch * s.OutSize;
-        var w = c.W;
-        w.Function("fn load_a(z: i32, m: i32, k: i32) -> f32", () => w.Line($"return {c.Load(1, $"(z * {I(mg)} + m) * {I(kdim)} + k")};"));
-        w.Function("fn load_b(z: i32, k: i32, p: i32) -> f32", () =>
+        void Functions(WgslKernel c)
         {
-            w.Line($"let n = p / {I(s.OutSize)};");
-            w.Line($"let q = p % {I(s.OutSize)};");
-            if (k.Algorithm == KernelAlgorithms.Gemm1x1 && ks == 1)
+            var w = c.W;
+            w.Function("fn load_a(z: i32, m: i32, k: i32) -> f32", () => w.Line($"return {c.Load(1, $"(z * {I(mg)} + m) * {I(kdim)} + k")};"));
+            w.Function("fn load_b(z: i32, k: i32, p: i32) -> f32", () =>
             {
-                w.Line($"return {c.Load(0, $"(n * {I(cin)} + z * {I(cg)} + k) * {I(s.InSize)} + q")};");
-                return;
-            }
-            w.Line($"let ci = k / {I(ks)};");
-            w.Line($"let r = k % {I(ks)};");
-            string[] o = ["od", "oh", "ow"], t = ["kd", "kh", "kw"], i = ["id", "ih", "iw"];
-            long outInner = 1, kInner = 1;
-            var inBounds = new List<string>();
-            for (int a = 2; a >= 0; a--)
-            {
-                w.Line($"let {o[a]} = {(a == 0 ? $"q / {I(outInner)}" : $"(q / {I(outInner)}) % {I(s.Out[a])}")};");
-                w.Line($"let {t[a]} = {(a == 0 ? $"r / {I(kInner)}" : $"(r / {I(kInner)}) % {I(s.Kernel[a])}")};");
-                w.Line($"let {i[a]} = {o[a]} * {I(s.Strides[a])} - {I(s.PadsBegin[a])} + {t[a]} * {I(s.Dilations[a])};");
-                if (s.PadsBegin[a] != 0 || s.PadsEnd[a] != 0 || s.Dilations[a] * (s.Kernel[a] - 1) + s.Strides[a] * (s.Out[a] - 1) >= s.In[a])
+                w.Line($"let n = p / {I(s.OutSize)};");
+                w.Line($"let q = p % {I(s.OutSize)};");
+                if (k.Algorithm == KernelAlgorithms.Gemm1x1 && ks == 1)
                 {
-                    inBounds.Add($"{i[a]} >= 0i && {i[a]} < {I(s.In[a])}");
+                    w.Line($"return {c.Load(0, $"(n * {I(cin)} + z * {I(cg)} + k) * {I(s.InSize)} + q")};");
+                    return;
                 }
-                outInner *= s.Out[a];
-                kInner *= s.Kernel[a];
-            }
-            if (inBounds.Count > 0)
+                w.Line($"let ci = k / {I(ks)};");
+                w.Line($"let r = k % {I(ks)};");
+                string[] o = ["od", "oh", "ow"], t = ["kd", "kh", "kw"], i = ["id", "ih", "iw"];
+                long outInner = 1, kInner = 1;
+                var inBounds = new List<string>();
+                for (int a = 2; a >= 0; a--)
+                {
+                    w.Line($"let {o[a]} = {(a == 0 ? $"q / {I(outInner)}" : $"(q / {I(outInner)}) % {I(s.Out[a])}")};");
+                    w.Line($"let {t[a]} = {(a == 0 ? $"r / {I(kInner)}" : $"(r / {I(kInner)}) % {I(s.Kernel[a])}")};");
+                    w.Line($"let {i[a]} = {o[a]} * {I(s.Strides[a])} - {I(s.PadsBegin[a])} + {t[a]} * {I(s.Dilations[a])};");
+                    if (s.PadsBegin[a] != 0 || s.PadsEnd[a] != 0 || s.Dilations[a] * (s.Kernel[a] - 1) + s.Strides[a] * (s.Out[a] - 1) >= s.In[a])
+                    {
+                        inBounds.Add($"{i[a]} >= 0i && {i[a]} < {I(s.In[a])}");
+                    }
+                    outInner *= s.Out[a];
+                    kInner *= s.Kernel[a];
+                }
+                if (inBounds.Count > 0)
+                {
+                    w.Line($"if (!({string.Join(" && ", inBounds)})) {{ return 0f; }}");
+                }
+                w.Line($"return {c.Load(0, $"(n * {I(cin)} + z * {I(cg)} + ci) * {I(s.InSize)} + (id * {I(s.In[1])} + ih) * {I(s.In[2])} + iw")};");
+            });
+            var epi = new WgslEpilogue(c, k.Epilogue, k.EpilogueFirstInput, k.Output.Shape);
+            w.Function("fn store(z: i32, m: i32, p: i32, acc: f32)", () =>
             {
-                w.Line($"if (!({string.Join(" && ", inBounds)})) {{ return 0f; }}");
-            }
-            w.Line($"return {c.Load(0, $"(n * {I(cin)} + z * {I(cg)} + ci) * {I(s.InSize)} + (id * {I(s.In[1])} + ih) * {I(s.In[2])} + iw")};");
-        });
-        var epi = new WgslEpilogue(c, k.Epilogue, k.EpilogueFirstInput, k.Output.Shape);
-        w.Function("fn store(z: i32, m: i32, p: i32, acc: f32)", () =>
-        {
-            w.Line($"let n = p / {I(s.OutSize)};");
-            w.Line($"let ma = z * {I(mg)} + m;");
-            w.Line($"let o = (n * {I(m)} + ma) * {I(s.OutSize)} + p % {I(s.OutSize)};");
-            epi.Store(k.HasBias ? $"acc + {c.Load(2, "ma")}" : "acc");
-        });
-        GemmCore.Emit(c, GemmTile.For(mg, n), mg, n, kdim, k.Group);
+                w.Line($"let n = p / {I(s.OutSize)};");
+                w.Line($"let ma = z * {I(mg)} + m;");
+                w.Line($"let o = (n * {I(m)} + ma) * {I(s.OutSize)} + p % {I(s.OutSize)};");
+                epi.Store(k.HasBias ? $"acc + {c.Load(2, "ma")}" : "acc");
+            });
+        }
+        GemmCore.Emit(c, Functions, mg, n, kdim, k.Group);
     }
 
     private static void Direct(WgslKernel c, ConvKernel k, Spatial3 s)

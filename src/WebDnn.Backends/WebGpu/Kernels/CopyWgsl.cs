@@ -115,7 +115,7 @@ internal static class CopyWgsl
                 w.Open("for (var i: i32 = 0; i < N; i++)");
                 w.Line($"let o = {outAt};");
                 w.Line("let sh = u32(o & 3) * 8u;");
-                w.Line($"{WgslKernel.Out(0)}[o >> 2u] = ({WgslKernel.Out(0)}[o >> 2u] & ~(0xffu << sh)) | (select(0u, 1u, value(i)) << sh);");
+                w.Line($"{c.Out(0)}[o >> 2u] = ({c.Out(0)}[o >> 2u] & ~(0xffu << sh)) | (select(0u, 1u, value(i)) << sh);");
                 w.Close();
             });
             c.Dispatch = [1, 1, 1];
@@ -124,7 +124,7 @@ internal static class CopyWgsl
         w.Main(WgslKernel.Threads, 1, 1, () =>
         {
             w.Open($"for (var i: i32 = i32(gid.x); i < N; i += i32(nwg.x) * {WgslKernel.Threads})");
-            w.Line($"{WgslKernel.Out(0)}[{outAt}] = value(i);");
+            w.Line($"{c.Out(0)}[{outAt}] = value(i);");
             w.Close();
         });
         c.Dispatch = [WgslKernel.Groups(count), 1, 1];

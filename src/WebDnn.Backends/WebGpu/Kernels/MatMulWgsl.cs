@@ -29,23 +29,26 @@ internal static class MatMulWgsl
         int[] full = [.. batch, m, n];
         var aStrides = WgslIndex.Broadcast([.. aBatch, 1, 1], full)[..rank].Select(s => s * m * kk).ToArray();
         var bStrides = WgslIndex.Broadcast([.. bBatch, 1, 1], full)[..rank].Select(s => s * kk * n).ToArray();
-        var w = c.W;
         string aBase = rank == 0 ? "0i" : WgslIndex.Offset("z", batch, aStrides);
         string bBase = rank == 0 ? "0i" : WgslIndex.Offset("z", batch, bStrides);
-        w.Function("fn load_a(z: i32, m: i32, k: i32) -> f32", () => w.Line($"return {c.Load(0, $"{aBase} + m * {WgslWriter.I32(kk)} + k")};"));
-        w.Function("fn load_b(z: i32, k: i32, n: i32) -> f32", () => w.Line($"return {c.Load(1, $"{bBase} + k * {WgslWriter.I32(n)} + n")};"));
-        var epi = new WgslEpilogue(c, k.Epilogue, k.EpilogueFirstInput, full);
-        w.Function("fn store(z: i32, m: i32, n: i32, acc: f32)", () =>
+        void Functions(WgslKernel c)
         {
-            w.Line($"let o = (z * {WgslWriter.I32(m)} + m) * {WgslWriter.I32(n)} + n;");
-            string v = "acc";
-            if (k.HasBias)
+            var w = c.W;
+            w.Function("fn load_a(z: i32, m: i32, k: i32) -> f32", () => w.Line($"return {c.Load(0, $"{aBase} + m * {WgslWriter.I32(kk)} + k")};"));
+            w.Function("fn load_b(z: i32, k: i32, n: i32) -> f32", () => w.Line($"return {c.Load(1, $"{bBase} + k * {WgslWriter.I32(n)} + n")};"));
+            var epi = new WgslEpilogue(c, k.Epilogue, k.EpilogueFirstInput, full);
+            w.Function("fn store(z: i32, m: i32, n: i32, acc: f32)", () =>
             {
-                var bias = k.Inputs[2];
-                v = $"acc + {c.Load(2, bias.Length == 1 ? "0" : WgslIndex.Offset("o", full, WgslIndex.Broadcast(bias.Shape, full)))}";
-            }
-            epi.Store(v);
-        });
-        GemmCore.Emit(c, GemmTile.For(m, n), m, n, kk, z);
+                w.Line($"let o = (z * {WgslWriter.I32(m)} + m) * {WgslWriter.I32(n)} + n;");
+                string v = "acc";
+                if (k.HasBias)
+                {
+                    var bias = k.Inputs[2];
+                    v = $"acc + {c.Load(2, bias.Length == 1 ? "0" : WgslIndex.Offset("o", full, WgslIndex.Broadcast(bias.Shape, full)))}";
+                }
+                epi.Store(v);
+            });
+        }
+        GemmCore.Emit(c, Functions, m, n, kk, z);
     }
 }

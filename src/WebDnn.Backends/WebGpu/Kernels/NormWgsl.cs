@@ -49,7 +49,7 @@ internal static class NormWgsl
             {
                 v = $"{v} + {c.Load(k.HasScale ? 2 : 1, scaleIdx)}";
             }
-            w.Line($"{WgslKernel.Out(0)}[xb + n] = {v};");
+            w.Line($"{c.Out(0)}[xb + n] = {v};");
             w.Close();
         });
     }

@@ -1,4 +1,4 @@
-using WebDnn.Backends.Js.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 using WebDnn.Core.Kernels;
 
 namespace WebDnn.Backends.WebGpu.Kernels;
@@ -37,12 +37,12 @@ internal static class PoolWgsl
                 for (int a = 0; a < 3; a++)
                 {
                     // taps inside [-padBegin, in + padEnd): the window clipped to the padded input
-                    w.Line("var pc = 0i;");
+                    w.Line($"var pc{a} = 0i;");
                     w.For(t[a], s.Kernel[a]);
                     w.Line($"let p = {o[a]} * {I(s.Strides[a])} - {I(s.PadsBegin[a])} + {t[a]} * {I(s.Dilations[a])};");
-                    w.Line($"if (p >= {I(-s.PadsBegin[a])} && p < {I(s.In[a] + s.PadsEnd[a])}) {{ pc++; }}");
+                    w.Line($"if (p >= {I(-s.PadsBegin[a])} && p < {I(s.In[a] + s.PadsEnd[a])}) {{ pc{a}++; }}");
                     w.Close();
-                    w.Line("padded = padded * pc;");
+                    w.Line($"padded = padded * pc{a};");
                 }
             }
             for (int a = 0; a < 3; a++)

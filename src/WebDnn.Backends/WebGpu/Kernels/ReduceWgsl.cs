@@ -25,7 +25,7 @@ internal static class ReduceWgsl
         w.Const("COUNT", "i32", WgslWriter.I32(count));
         string at = $"xb + {redAt}";
         bool isInt = k.Inputs[0].DataType != DataType.Float32;
-        string y = WgslKernel.Out(0);
+        string y = c.Out(0);
 
         if (k.Kind is ReduceKind.ArgMax or ReduceKind.ArgMin)
         {

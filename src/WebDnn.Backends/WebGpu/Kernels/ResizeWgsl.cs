@@ -1,12 +1,12 @@
-using WebDnn.Backends.Js.Kernels;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.WebGpu.Kernels;
 
 /// <summary>
-/// resize: separable. The coordinate transform, rounding and interpolation weights are computed at compile time per axis
-/// and output position (the same tap tables as the js backend), stored as private tables (input index, weight); the
-/// shader only gathers and weights. Axes whose table is the identity get none.
+/// resize: the kernel's per-axis tap tables (input index, weight) become private tables; one invocation per output
+/// element gathers and weights over the tap combinations. Identity axes get no table; an output coordinate marked
+/// outside on some axis writes the extrapolation value.
 /// </summary>
 internal static class ResizeWgsl
 {
@@ -15,18 +15,17 @@ internal static class ResizeWgsl
         var x = k.Inputs[0].Shape;
         var y = k.Output.Shape;
         int rank = x.Length;
-        var inStrides = WgslIndex.Contiguous(x);
+        var inStrides = RowMajor.Strides(x);
         var w = c.W;
         var taps = new int?[rank];
         for (int a = 0; a < rank; a++)
         {
-            var (idx, wt, t) = ResizeJs.Taps(k, x[a], y[a], a);
-            bool identity = x[a] == y[a] && Enumerable.Range(0, y[a]).All(o => Enumerable.Range(0, t).All(j => wt[o * t + j] == (j == 0 ? 1 : 0)) && idx[o * t] == o);
-            if (!identity)
+            var ax = k.Axes[a];
+            if (!ax.IsIdentity(x[a]))
             {
-                w.Table($"ti{a}", idx.Select(v => (long)v).ToArray());
-                w.Table($"tw{a}", wt);
-                taps[a] = t;
+                w.Table($"ti{a}", ax.Index.Select(v => (long)v).ToArray());
+                w.Table($"tw{a}", ax.Weight.Select(v => (double)v).ToArray());
+                taps[a] = ax.Taps;
             }
         }
         c.Map(() =>
@@ -35,30 +34,29 @@ internal static class ResizeWgsl
             {
                 w.Line($"let o{a} = {WgslIndex.Coord("i", y, a)};");
             }
+            for (int a = 0; a < rank; a++)
+            {
+                if (k.Axes[a].HasOutside)
+                {
+                    w.Line($"if (ti{a}[o{a} * {WgslWriter.I32(taps[a]!.Value)}] < 0i) {{ return {WgslWriter.F32(k.ExtrapolationValue)}; }}");
+                }
+            }
             var terms = new List<string>();
             var weights = new List<string>();
             int open = 0;
             w.Line("var s = 0f;");
             for (int a = 0; a < rank; a++)
             {
-                string src;
                 if (taps[a] is not { } t)
                 {
-                    src = $"o{a}";
+                    terms.Add(inStrides[a] == 1 ? $"o{a}" : $"o{a} * {WgslWriter.I32(inStrides[a])}");
+                    continue;
                 }
-                else if (k.Mode == ResizeMode.Nearest)
-                {
-                    src = $"ti{a}[o{a}]";
-                }
-                else
-                {
-                    w.For($"t{a}", t);
-                    w.Line($"let j{a} = o{a} * {WgslWriter.I32(t)} + t{a};");
-                    src = $"ti{a}[j{a}]";
-                    weights.Add($"tw{a}[j{a}]");
-                    open++;
-                }
-                terms.Add(inStrides[a] == 1 ? src : $"{src} * {WgslWriter.I32(inStrides[a])}");
+                w.For($"t{a}", t);
+                w.Line($"let j{a} = o{a} * {WgslWriter.I32(t)} + t{a};");
+                terms.Add(inStrides[a] == 1 ? $"ti{a}[j{a}]" : $"ti{a}[j{a}] * {WgslWriter.I32(inStrides[a])}");
+                weights.Add($"tw{a}[j{a}]");
+                open++;
             }
             string load = c.Load(0, terms.Count == 0 ? "0" : string.Join(" + ", terms));
             w.Line(weights.Count == 0 ? $"s = {load};" : $"s += {string.Join(" * ", weights)} * {load};");
