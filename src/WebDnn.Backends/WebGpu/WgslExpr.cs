@@ -74,7 +74,7 @@ internal static class WgslExpr
         }
         switch (op)
         {
-            case UnaryOp.IsNaN or UnaryOp.IsInf or UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Softplus or UnaryOp.Erf or UnaryOp.Tanh:
+            case UnaryOp.IsNaN or UnaryOp.IsInf or UnaryOp.IsPosInf or UnaryOp.IsNegInf or UnaryOp.Relu or UnaryOp.Sigmoid or UnaryOp.Softplus or UnaryOp.Erf or UnaryOp.Tanh:
                 w.Helper("bits", Bits);
                 break;
         }
@@ -87,7 +87,16 @@ internal static class WgslExpr
                 w.Helper("sigmoid", "fn sigmoid(x: f32) -> f32 { if (x >= 0f) { return 1f / (1f + exp(-x)); } let e = exp(x); return e / (1f + e); }");
                 break;
             case UnaryOp.Softplus:
-                w.Helper("softplus", "fn softplus(x: f32) -> f32 { if (x > 20f || is_nan(x)) { return x; } return log(1f + exp(x)); }");
+                // max(x, 0) + log1p(e^-|x|), log1p by Goldberg's trick: exact enough where 1 + e rounds (x very negative).
+                w.Helper("softplus", """
+                    fn softplus(x: f32) -> f32 {
+                      if (x > 20f || is_nan(x)) { return x; }
+                      let e = exp(-abs(x));
+                      let u = 1f + e;
+                      let l = select(log(u) * e / (u - 1f), e, u == 1f);
+                      return max(x, 0f) + l;
+                    }
+                    """);
                 break;
             case UnaryOp.Tanh:
                 // tanh(x) = sign(x)(1 - e^-2|x|)/(1 + e^-2|x|): no overflow, unlike some drivers' built-in for large |x|.

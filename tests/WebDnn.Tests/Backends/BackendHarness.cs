@@ -60,7 +60,7 @@ public static class BackendHarness
     private static Dictionary<string, RawTensor> RunWebGpu(ProgramBuilder pb, string pkg)
     {
         PackageWriter.Write(pb.Program, pkg, ["webgpu"]);
-        var result = NodeRunner.Run(pkg, pb.RawInputs(), ["webgpu"], DawnNode.Setup, DawnNode.Environment);
+        var result = NodeRunner.Run(pkg, pb.RawInputs(), ["webgpu"], DawnNode.Setup, environment: DawnNode.Environment);
         Assert.True(result.Ok, result.Error);
         Assert.Equal("webgpu", result.Backend);
         return result.Outputs;

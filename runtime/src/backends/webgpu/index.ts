@@ -112,9 +112,14 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
     weightBuffers.set(b.id, buf);
     gpuBuffers.push(buf);
   }
-  const binding = (id: number): { buffer: GpuBuffer; offset: number; size: number } => {
+  // Empty tensors still need a binding (of at least 4 bytes): each gets its own slot of a small buffer, so two of them
+  // never alias each other or a neighbour in the arena.
+  const empty = device.createBuffer({ size: 256 * 16, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST });
+  gpuBuffers.push(empty);
+  const binding = (id: number, slot = 0): { buffer: GpuBuffer; offset: number; size: number } => {
     const b = entry.buffers[id];
     if (!b) throw new Error(`webdnn: invalid manifest: no buffer ${id}`);
+    if (byteLength(b) === 0 && slot >= 0) return { buffer: empty, offset: 256 * (slot % 16), size: 4 };
     const size = roundUp(Math.max(byteLength(b), 4), 4);
     if (b.region === 'weights') {
       const root = b.aliasOf === null ? b : entry.buffers[b.aliasOf];
@@ -150,8 +155,8 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
     });
     return groups;
   };
-  const groupBinding = (ids: number[]): { buffer: GpuBuffer; offset: number; size: number } => {
-    const parts = ids.map((id) => binding(id));
+  const groupBinding = (ids: number[], slot: number): { buffer: GpuBuffer; offset: number; size: number } => {
+    const parts = ids.map((id) => binding(id, slot));
     const offset = Math.min(...parts.map((p) => p.offset));
     const end = Math.max(...parts.map((p) => p.offset + p.size));
     return { buffer: parts[0].buffer, offset, size: end - offset };
@@ -204,7 +209,7 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
 
   const steps = entry.kernels.flatMap((k, i) => {
     const d = k.data!;
-    const resources = groupsOf(k).map((g) => groupBinding(g.ids));
+    const resources = groupsOf(k).map((g, slot) => groupBinding(g.ids, slot));
     if (d.length === 3) resources.push({ buffer: scratch, offset: 0, size: roundUp(d[1], 4) });
     const group: GpuBindGroup = device.createBindGroup({ layout: layouts.get(d[0])!, entries: resources.map((resource, b) => ({ binding: b, resource })) });
     const [x, y, z, x2, y2, z2] = k.dispatch!;

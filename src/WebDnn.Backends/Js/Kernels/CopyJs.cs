@@ -1,3 +1,4 @@
+using WebDnn.Backends.Common;
 using WebDnn.Core.Kernels;
 using WebDnn.Core.Kernels.Geometry;
 
@@ -13,40 +14,14 @@ internal static class CopyJs
     public static void Emit(JsKernelContext c, CopyKernel k)
     {
         int rank = k.Shape.Length;
-        var inStrides = RowMajor.Strides(k.InShape);
-        var check = new bool[k.InShape.Length];
-        for (int j = 0; j < check.Length; j++)
-        {
-            long lo = k.InStart[j], hi = k.InStart[j];
-            for (int d = 0; d < rank; d++)
-            {
-                if (k.InAxis[d] == j)
-                {
-                    long span = (long)k.InStep[d] * (k.Shape[d] - 1);
-                    lo += Math.Min(0, span);
-                    hi += Math.Max(0, span);
-                }
-            }
-            check[j] = k.Mode != PadMode.None && (lo < 0 || hi >= k.InShape[j]);
-        }
-
-        long inBase = 0;
-        var inLinear = new long[rank];
-        for (int j = 0; j < check.Length; j++)
-        {
-            inBase += check[j] ? 0 : k.InStart[j] * inStrides[j];
-        }
-        for (int d = 0; d < rank; d++)
-        {
-            int j = k.InAxis[d];
-            inLinear[d] = j >= 0 && !check[j] ? k.InStep[d] * inStrides[j] : 0;
-        }
+        var plan = CopyPlan.Of(k);
+        var (check, inBase, inLinear, inStrides) = (plan.Checked, plan.InBase, plan.InLinear, plan.InStrides);
         var checkedAxes = Enumerable.Range(0, check.Length).Where(j => check[j]).ToList();
         var strides = new List<long[]> { k.OutStrides.Select(s => (long)s).ToArray(), inLinear };
         var bases = new List<string> { JsCode.Int(k.OutOffset), JsCode.Int(inBase) };
         foreach (int j in checkedAxes)
         {
-            strides.Add(Enumerable.Range(0, rank).Select(d => k.InAxis[d] == j ? (long)k.InStep[d] : 0).ToArray());
+            strides.Add(plan.CoordinateSteps(k, j));
             bases.Add(JsCode.Int(k.InStart[j]));
         }
 

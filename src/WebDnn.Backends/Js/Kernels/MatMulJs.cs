@@ -1,3 +1,4 @@
+using WebDnn.Backends.Common;
 using WebDnn.Core.Kernels;
 using WebDnn.Core.Kernels.Geometry;
 
@@ -15,35 +16,23 @@ internal static class MatMulJs
 
     public static void Emit(JsKernelContext c, MatMulKernel k)
     {
-        var a = k.Inputs[0].Shape;
-        var b = k.Inputs[1].Shape;
-        int[] aShape = a.Length == 1 ? [1, a[0]] : a;
-        int[] bShape = b.Length == 1 ? [b[0], 1] : b;
-        int m = aShape[^2], kk = aShape[^1], n = bShape[^1];
-        var aBatch = aShape[..^2];
-        var bBatch = bShape[..^2];
-        int rank = Math.Max(aBatch.Length, bBatch.Length);
-        var batch = new int[rank];
-        for (int i = 0; i < rank; i++)
-        {
-            int da = i - (rank - aBatch.Length) >= 0 ? aBatch[i - (rank - aBatch.Length)] : 1;
-            int db = i - (rank - bBatch.Length) >= 0 ? bBatch[i - (rank - bBatch.Length)] : 1;
-            batch[i] = Math.Max(da, db);
-        }
+        var g = MatMulShape.Of(k);
+        int m = g.M, kk = g.K, n = g.N, rank = g.Batch.Length;
+        var batch = g.Batch;
         // Full output shape [batch..., M, N]; the output buffer holds the same elements (maybe with rank-1 squeezes).
-        int[] full = [.. batch, m, n];
+        int[] full = g.Full;
         long mn = (long)m * n;
         var operands = new List<long[]>
         {
-            RowMajor.BroadcastStrides([.. aBatch, 1, 1], full)[..rank].Select(s => s * m * kk).ToArray(),
-            RowMajor.BroadcastStrides([.. bBatch, 1, 1], full)[..rank].Select(s => s * kk * n).ToArray(),
+            g.ABatchStrides,
+            g.BBatchStrides,
             RowMajor.Strides(batch).Select(s => s * mn).ToArray(),
         };
 
         var code = c.Code;
         int panel = Math.Min(n, Panel);
         string acc = c.Scratch("Float64Array", (long)Rows * panel);
-        var epi = new Epilogue(k, full, a.Length == 1, b.Length == 1);
+        var epi = new Epilogue(k, full, k.Inputs[0].Shape.Length == 1, k.Inputs[1].Shape.Length == 1);
         StridedLoop.Emit(code, batch, operands, ["0", "0", "0"], "bt", offs =>
         {
             string aOff = offs[0], bOff = offs[1], oOff = offs[2];

@@ -1,5 +1,5 @@
-using WebDnn.Core.Kernels.Geometry;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.WebGpu.Kernels;
 
@@ -22,12 +22,7 @@ internal static class ConvTransposeWgsl
         var epi = new WgslEpilogue(c, k.Epilogue, k.EpilogueFirstInput, y);
         c.Each(k.Output.Length, () =>
         {
-            w.Line($"let ow = o % {I(s.Out[2])};");
-            w.Line($"let oh = (o / {I(s.Out[2])}) % {I(s.Out[1])};");
-            w.Line($"let od = (o / {I(s.Out[2] * s.Out[1])}) % {I(s.Out[0])};");
-            w.Line($"let ma = (o / {I(s.OutSize)}) % {I(m)};");
-            w.Line($"let n = o / {I(s.OutSize * m)};");
-            w.Line($"let g = ma / {I(mg)};");
+            ConvWgsl.OutputCoords(w, s, m, mg);
             w.Line($"let mm = ma % {I(mg)};");
             w.Line("var acc = 0f;");
             string[] o = ["od", "oh", "ow"], t = ["kd", "kh", "kw"], i = ["id", "ih", "iw"];

@@ -1,5 +1,5 @@
-using WebDnn.Core.Kernels.Geometry;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.WebGpu.Kernels;
 
@@ -29,6 +29,17 @@ internal static class ConvWgsl
     }
 
     private static string I(long v) => WgslWriter.I32(v);
+
+    /// <summary>Declares the coordinates of flat output index o of an N×M×(D×H×W) output: n, ma (channel), g (its group), od, oh, ow.</summary>
+    internal static void OutputCoords(WgslWriter w, Spatial3 s, long m, long mg)
+    {
+        w.Line($"let ow = o % {I(s.Out[2])};");
+        w.Line($"let oh = (o / {I(s.Out[2])}) % {I(s.Out[1])};");
+        w.Line($"let od = (o / {I(s.Out[2] * s.Out[1])}) % {I(s.Out[0])};");
+        w.Line($"let ma = (o / {I(s.OutSize)}) % {I(m)};");
+        w.Line($"let n = o / {I(s.OutSize * m)};");
+        w.Line($"let g = ma / {I(mg)};");
+    }
 
     private static void Gemm(WgslKernel c, ConvKernel k, Spatial3 s)
     {
@@ -93,12 +104,7 @@ internal static class ConvWgsl
         var epi = new WgslEpilogue(c, k.Epilogue, k.EpilogueFirstInput, k.Output.Shape);
         c.Each(k.Output.Length, () =>
         {
-            w.Line($"let ow = o % {I(s.Out[2])};");
-            w.Line($"let oh = (o / {I(s.Out[2])}) % {I(s.Out[1])};");
-            w.Line($"let od = (o / {I(s.Out[2] * s.Out[1])}) % {I(s.Out[0])};");
-            w.Line($"let ma = (o / {I(s.OutSize)}) % {I(m)};");
-            w.Line($"let n = o / {I(s.OutSize * m)};");
-            w.Line($"let g = ma / {I(mg)};");
+            OutputCoords(w, s, m, mg);
             w.Line("var acc = 0f;");
             w.For("ci", cg);
             w.Line($"let xc = (n * {I(cin)} + g * {I(cg)} + ci) * {I(s.InSize)};");

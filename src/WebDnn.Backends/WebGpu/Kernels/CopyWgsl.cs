@@ -1,3 +1,4 @@
+using WebDnn.Backends.Common;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
 
@@ -14,33 +15,8 @@ internal static class CopyWgsl
     public static void Emit(WgslKernel c, CopyKernel k)
     {
         int rank = k.Shape.Length;
-        var inStrides = WgslIndex.Contiguous(k.InShape);
-        var check = new bool[k.InShape.Length];
-        for (int j = 0; j < check.Length; j++)
-        {
-            long lo = k.InStart[j], hi = k.InStart[j];
-            for (int d = 0; d < rank; d++)
-            {
-                if (k.InAxis[d] == j)
-                {
-                    long span = (long)k.InStep[d] * (k.Shape[d] - 1);
-                    lo += Math.Min(0, span);
-                    hi += Math.Max(0, span);
-                }
-            }
-            check[j] = k.Mode != PadMode.None && (lo < 0 || hi >= k.InShape[j]);
-        }
-        long inBase = 0;
-        var inLinear = new long[rank];
-        for (int j = 0; j < check.Length; j++)
-        {
-            inBase += check[j] ? 0 : k.InStart[j] * inStrides[j];
-        }
-        for (int d = 0; d < rank; d++)
-        {
-            int j = k.InAxis[d];
-            inLinear[d] = j >= 0 && !check[j] ? k.InStep[d] * inStrides[j] : 0;
-        }
+        var plan = CopyPlan.Of(k);
+        var (check, inBase, inLinear, inStrides) = (plan.Checked, plan.InBase, plan.InLinear, plan.InStrides);
         var w = c.W;
         long count = k.Shape.Aggregate(1L, (a, d) => a * d);
 
@@ -57,7 +33,7 @@ internal static class CopyWgsl
                     {
                         continue;
                     }
-                    var st = Enumerable.Range(0, rank).Select(d => k.InAxis[d] == j ? (long)k.InStep[d] : 0).ToArray();
+                    var st = plan.CoordinateSteps(k, j);
                     string size = WgslWriter.I32(k.InShape[j]);
                     w.Line($"var c{j} = {WgslIndex.Offset("i", k.Shape, st, k.InStart[j])};");
                     switch (k.Mode)

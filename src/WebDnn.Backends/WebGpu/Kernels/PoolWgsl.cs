@@ -1,5 +1,5 @@
-using WebDnn.Core.Kernels.Geometry;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Geometry;
 
 namespace WebDnn.Backends.WebGpu.Kernels;
 
@@ -28,7 +28,8 @@ internal static class PoolWgsl
             w.Line($"let oh = (i / {I(s.Out[2])}) % {I(s.Out[1])};");
             w.Line($"let od = (i / {I(s.Out[2] * s.Out[1])}) % {I(s.Out[0])};");
             w.Line($"let pl = i / {I(s.OutSize)};");
-            w.Line(k.Kind == PoolKind.Max ? "var r = -bitcast<f32>(INF_BITS);" : "var r = 0f;");
+            bool isInt = k.Inputs[0].DataType == Core.DataType.Int32;
+            w.Line(k.Kind == PoolKind.Max ? (isInt ? $"var r = {WgslWriter.I32(int.MinValue)};" : "var r = -bitcast<f32>(INF_BITS);") : "var r = 0f;");
             w.Line("var cnt = 0i;");
             w.Line("var padded = 1i;");
             string[] o = ["od", "oh", "ow"], t = ["kd", "kh", "kw"], i = ["id", "ih", "iw"];
@@ -54,7 +55,7 @@ internal static class PoolWgsl
             w.Line($"let v = {c.Load(0, $"pl * {I(s.InSize)} + (id * {I(s.In[1])} + ih) * {I(s.In[2])} + iw")};");
             w.Line(k.Kind switch
             {
-                PoolKind.Max => "if (v > r || is_nan(v)) { r = v; }",
+                PoolKind.Max => isInt ? "r = max(r, v);" : "if (v > r || is_nan(v)) { r = v; }",
                 PoolKind.Average => "r += v; cnt++;",
                 _ => k.P == 2 ? "r += v * v;" : k.P == 1 ? "r += abs(v);" : $"r += pow(abs(v), {WgslWriter.F32(k.P)});",
             });
