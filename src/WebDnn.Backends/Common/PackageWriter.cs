@@ -134,7 +134,7 @@ public static class PackageWriter
             }
         }
         var kernels = p.Kernels.Select((k, i) => new ManifestKernel(k.Primitive, k.Inputs.Select(b => b.Id).ToList(), k.Outputs.Select(b => b.Id).ToList(),
-            k.Algorithm, LayoutName(k.Layout), data[i].Entry, data[i].Dispatch, data[i].Data, k.Origin.Length > 0 ? k.Origin : null)).ToList();
+            k.Algorithm, k.Layout.Name(), data[i].Entry, data[i].Dispatch, data[i].Data, k.Origin.Length > 0 ? k.Origin : null)).ToList();
         progress?.Report($"wrote {backend.Name} kernels: {string.Join(", ", output.Files.Select(f => f.File))} ({kernels.Count} kernels)");
         return new ManifestBackend(output.Files, plan.Alignment, plan.ArenaBytes, [.. shardSet], buffers,
             p.Inputs.Select(io => io.KernelBuffer.Id).ToList(), p.Outputs.Select(io => io.KernelBuffer.Id).ToList(), kernels);
@@ -142,14 +142,6 @@ public static class PackageWriter
 
     /// <summary>The file name of shard <paramref name="index"/>: <c>weights-N.HASH.bin</c>, HASH the first 16 hex digits of its SHA-256.</summary>
     public static string ShardFileName(int index, string sha256) => $"weights-{index}.{sha256[..16]}.bin";
-
-    /// <summary>Manifest and inspect name of a layout.</summary>
-    public static string LayoutName(ActivationLayout l) => l switch
-    {
-        ActivationLayout.Nchw => "nchw",
-        ActivationLayout.Nhwc => "nhwc",
-        _ => throw new ArgumentOutOfRangeException(nameof(l), l, null),
-    };
 
     /// <summary>Reads and parses DIR/model.json.</summary>
     public static ModelManifest ReadManifest(string dir)

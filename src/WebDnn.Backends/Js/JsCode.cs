@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using WebDnn.Backends.Common;
 
 namespace WebDnn.Backends.Js;
 
@@ -7,32 +7,11 @@ namespace WebDnn.Backends.Js;
 /// Indented JavaScript text builder. Only numbers (through <see cref="Num"/>/<see cref="Int"/>) and identifiers chosen by
 /// the kernel emitters ever go into it: no string from the model reaches generated code.
 /// </summary>
-internal sealed class JsCode
+internal sealed class JsCode(int indent = 0) : IndentedText(indent)
 {
-    private readonly StringBuilder _sb = new();
-    private int _indent;
-
-    public JsCode(int indent = 0) => _indent = indent;
-
-    public void Line(string s) => _sb.Append(' ', _indent * 2).Append(s).Append('\n');
-
-    /// <summary>Writes <c>header {</c> and indents until the matching <see cref="Close"/>.</summary>
-    public void Open(string header)
-    {
-        Line(header.Length == 0 ? "{" : header + " {");
-        _indent++;
-    }
-
-    public void Close()
-    {
-        _indent--;
-        Line("}");
-    }
 
     /// <summary><c>for (let v = from; v &lt; to; v++) {</c></summary>
     public void For(string v, long to, long from = 0) => Open($"for (let {v} = {Int(from)}; {v} < {Int(to)}; {v}++)");
-
-    public override string ToString() => _sb.ToString();
 
     /// <summary>A JS numeric literal that round-trips <paramref name="v"/> exactly (NaN and infinities included).</summary>
     public static string Num(double v)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using WebDnn.Backends.Common;
 using WebDnn.Core;
 
 namespace WebDnn.Backends.WebGpu;
@@ -22,9 +23,8 @@ internal sealed class WgslWriter
 {
     private readonly StringBuilder _header = new();
     private readonly StringBuilder _decls = new();
-    private readonly StringBuilder _body = new();
+    private readonly IndentedText _body = new();
     private readonly HashSet<string> _helpers = new(StringComparer.Ordinal);
-    private int _indent;
     private int _binding;
 
     /// <summary>Declares the next storage binding (group 0) as <c>array&lt;elem&gt;</c>.</summary>
@@ -66,20 +66,12 @@ internal sealed class WgslWriter
     /// <summary>True the first time <paramref name="key"/> is seen (declarations shared by several helpers).</summary>
     public bool AddOnce(string key) => _helpers.Add("once:" + key);
 
-    public void Line(string s) => _body.Append(' ', _indent * 2).Append(s).Append('\n');
+    public void Line(string s) => _body.Line(s);
 
     /// <summary>Writes <c>header {</c> and indents until the matching <see cref="Close"/>.</summary>
-    public void Open(string header)
-    {
-        Line(header.Length == 0 ? "{" : header + " {");
-        _indent++;
-    }
+    public void Open(string header) => _body.Open(header);
 
-    public void Close()
-    {
-        _indent--;
-        Line("}");
-    }
+    public void Close() => _body.Close();
 
     /// <summary><c>for (var v = from; v &lt; to; v++) {</c> over i32.</summary>
     public void For(string v, long to, long from = 0) => Open($"for (var {v}: i32 = {I32(from)}; {v} < {I32(to)}; {v}++)");

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using WebDnn.Backends.Common;
 using WebDnn.Compiler;
 using WebDnn.Core;
+using WebDnn.Core.Kernels;
 using WebDnn.Core.Text;
 using WebDnn.Lowering.KernelStage;
 using WebDnn.Onnx;
@@ -215,7 +216,7 @@ public static class InspectCommand
                 ["index"] = i,
                 ["primitive"] = k.Primitive,
                 ["algorithm"] = k.Algorithm,
-                ["layout"] = PackageWriter.LayoutName(k.Layout),
+                ["layout"] = k.Layout.Name(),
                 ["weightLayout"] = k.WeightLayout,
                 ["flops"] = k.Flops,
                 ["origin"] = k.Origin,

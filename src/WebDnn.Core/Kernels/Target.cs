@@ -9,6 +9,17 @@ public enum ActivationLayout
     Nhwc,
 }
 
+/// <summary>Names of <see cref="ActivationLayout"/> values in manifests, inspect and IR text.</summary>
+public static class ActivationLayouts
+{
+    public static string Name(this ActivationLayout l) => l switch
+    {
+        ActivationLayout.Nchw => "nchw",
+        ActivationLayout.Nhwc => "nhwc",
+        _ => throw new ArgumentOutOfRangeException(nameof(l), l, null),
+    };
+}
+
 /// <summary>
 /// The facts backends differ in, as data (TVM's <c>Target</c>, XNNPACK's hardware config). Passes and the kernel-level
 /// stage read limits from here, never from constants; a backend returns its own from <c>IBackend.Target</c>.

@@ -33,7 +33,7 @@ public static class KernelProgramText
     /// <summary>One kernel: primitive [algorithm, layout, weight form] inputs -> outputs  (origin).</summary>
     public static string Line(Kernel k)
     {
-        var tags = new List<string> { k.Algorithm, k.Layout.ToString().ToLowerInvariant() };
+        var tags = new List<string> { k.Algorithm, k.Layout.Name() };
         if (k.WeightLayout is { } wl)
         {
             tags.Add("weights " + wl);

@@ -8,20 +8,16 @@ namespace WebDnn.Lowering.KernelStage;
 public static class KernelPipelines
 {
     /// <summary>Algorithm choice, layouts, memory plan: every backend's base pipeline.</summary>
-    public static IReadOnlyList<IKernelPass> Standard() =>
+    public static IReadOnlyList<IKernelPass> Standard() => Build(null);
+
+    /// <summary><see cref="Standard"/> with the backend's <paramref name="packing"/> pass in its place.</summary>
+    public static IReadOnlyList<IKernelPass> WithPacking(IKernelPass packing) => Build(packing);
+
+    private static IReadOnlyList<IKernelPass> Build(IKernelPass? packing) =>
     [
         new ChooseAlgorithms(),   // first: layout and packing depend on the algorithm
         new AssignLayouts(),      // after ChooseAlgorithms; inserts conversions where layouts meet (model edges included)
-        // a backend's weight-packing pass goes here: after AssignLayouts (packing follows the layout), before planning
+        .. packing is null ? [] : new[] { packing },   // after AssignLayouts (packing follows the layout), before planning
         new PlanTargetMemory(),   // last: plans the final kernel list with the target's alignment
-    ];
-
-    /// <summary><see cref="Standard"/> with <paramref name="packing"/> in its place.</summary>
-    public static IReadOnlyList<IKernelPass> WithPacking(IKernelPass packing) =>
-    [
-        new ChooseAlgorithms(),
-        new AssignLayouts(),
-        packing,                  // after AssignLayouts, before PlanTargetMemory
-        new PlanTargetMemory(),
     ];
 }

@@ -15,19 +15,24 @@ internal static class ConvWasm
     /// <summary>Bytes of B one tile may take (about half of a 512 KiB L2).</summary>
     public const int TileBytes = 256 << 10;
 
+    /// <summary>A 2-d convolution on 4-d f32 buffers (the shapes every wasm conv kernel is written for).</summary>
+    internal static bool IsF32Conv2d(ConvKernel k) =>
+        k.Inputs[0].Shape.Length == 4 && k.Inputs[1].Shape.Length == 4 && k.Output.Shape.Length == 4
+        && k.Inputs.All(b => b.DataType == DataType.Float32) && k.Output.DataType == DataType.Float32;
+
     public static bool Supports(ConvKernel k)
     {
         if (k.Algorithm is not (KernelAlgorithms.Gemm1x1 or KernelAlgorithms.ImplicitGemm) || k.Group != 1 || k.Layout != ActivationLayout.Nchw)
         {
             return false;
         }
-        var x = k.Inputs[0].Shape;
-        var w = k.Inputs[1].Shape;
-        var y = k.Output.Shape;
-        if (x.Length != 4 || w.Length != 4 || y.Length != 4 || k.Inputs.Any(b => b.DataType != DataType.Float32) || k.Output.DataType != DataType.Float32)
+        if (!IsF32Conv2d(k))
         {
             return false;
         }
+        var x = k.Inputs[0].Shape;
+        var w = k.Inputs[1].Shape;
+        var y = k.Output.Shape;
         int m = y[1];
         bool packed = k.WeightLayout == WasmPackWeights.PanelsA;
         if (w[1] != x[1] || (packed ? w[0] != RoundUp(m, GemmEmitter.MR) : w[0] != m) || x[0] != y[0])

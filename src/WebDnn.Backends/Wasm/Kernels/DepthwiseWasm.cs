@@ -20,13 +20,13 @@ internal static class DepthwiseWasm
         {
             return false;
         }
-        var x = k.Inputs[0].Shape;
-        var w = k.Inputs[1].Shape;
-        var y = k.Output.Shape;
-        if (x.Length != 4 || w.Length != 4 || y.Length != 4 || k.Inputs.Any(b => b.DataType != DataType.Float32) || k.Output.DataType != DataType.Float32)
+        if (!ConvWasm.IsF32Conv2d(k))
         {
             return false;
         }
+        var x = k.Inputs[0].Shape;
+        var w = k.Inputs[1].Shape;
+        var y = k.Output.Shape;
         if (w[1] != 1 || w[0] != x[1] || y[1] != x[1] || k.Group != x[1] || !k.Strides.All(s => s is 1 or 2) || k.Strides[0] != k.Strides[1])
         {
             return false;
