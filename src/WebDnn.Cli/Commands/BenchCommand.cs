@@ -11,7 +11,7 @@ public static class BenchCommand
     public static Command Create(CliIO io)
     {
         var model = new Argument<string>("model") { Description = "An ONNX model file (.onnx or .onnx.gz)" };
-        var backends = new Option<string>("--backends") { Description = "Our backends to measure: js, webgpu (wasm, webgl once they exist)", DefaultValueFactory = _ => "js" };
+        var backends = new Option<string>("--backends") { Description = $"Our backends to measure (this build: {string.Join(", ", WebDnn.Backends.Common.BackendRegistry.Names)})", DefaultValueFactory = _ => "js" };
         var vs = new Option<string>("--vs") { Description = "Peers: onnxruntime-web, tfjs (comma-separated; empty for none)", DefaultValueFactory = _ => "onnxruntime-web,tfjs" };
         var runs = new Option<int>("--runs") { Description = "Timed runs per engine (medians reported)", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up runs per engine", DefaultValueFactory = _ => 3 };
