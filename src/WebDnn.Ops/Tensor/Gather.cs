@@ -1,5 +1,6 @@
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 
 namespace WebDnn.Ops.TensorOps;
 
@@ -34,29 +35,18 @@ public sealed class Gather : OpDef
         var data = ctx.Input(0);
         var indices = ctx.Input(1);
         int axis = ctx.Axis(ctx.Int("axis", 0), data.Rank);
-        int outer = data.Shape[..axis].Aggregate(1, (a, d) => a * d);
-        int inner = data.Shape[(axis + 1)..].Aggregate(1, (a, d) => a * d);
-        int dim = data.Shape[axis];
         int[] outShape = [.. data.Shape[..axis], .. indices.Shape, .. data.Shape[(axis + 1)..]];
-        var index = new int[Tensor.ElementCount(outShape)];
-        int n = indices.Length, o = 0;
-        for (int a = 0; a < outer; a++)
+        // The gather primitive's reference is the semantics (negative indices count from the end).
+        var y = Tensor.Zeros(data.DataType, outShape);
+        try
         {
-            for (int i = 0; i < n; i++)
-            {
-                long k = indices.GetLong(i);
-                if (k < -dim || k >= dim)
-                {
-                    throw ctx.Error($"index {k} is out of range for axis {axis} of size {dim}");
-                }
-                int src = (a * dim + (int)(k < 0 ? k + dim : k)) * inner;
-                for (int b = 0; b < inner; b++)
-                {
-                    index[o++] = src + b;
-                }
-            }
+            GatherReference.Run(new GatherKernel(axis) { Inputs = [], Outputs = [] }, data, indices, y);
         }
-        ctx.SetOutput(0, TensorOpHelpers.Take(data, outShape, index));
+        catch (ArgumentException e)
+        {
+            throw ctx.Error(e.Message);
+        }
+        ctx.SetOutput(0, y);
     }
 
     public override bool Lower(LowerContext ctx)

@@ -1,5 +1,6 @@
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
+using WebDnn.Core.Kernels.Reference;
 
 namespace WebDnn.Ops.TensorOps;
 
@@ -35,24 +36,17 @@ public sealed class GatherElements : OpDef
             throw ctx.Error($"data has rank {data.Rank} but indices rank {indices.Rank}");
         }
         int axis = ctx.Axis(ctx.Int("axis", 0), data.Rank);
-        var strides = Tensor.Strides(data.Shape);
-        int dim = data.Shape[axis];
-        var index = new int[indices.Length];
-        TensorOpHelpers.ForEachIndex(indices.Shape, (o, idx) =>
+        // The gather_elements primitive's reference is the semantics (negative indices count from the end).
+        var y = Tensor.Zeros(data.DataType, indices.Shape);
+        try
         {
-            long k = indices.GetLong(o);
-            if (k < -dim || k >= dim)
-            {
-                throw ctx.Error($"index {k} is out of range for axis {axis} of size {dim}");
-            }
-            int off = 0;
-            for (int d = 0; d < idx.Length; d++)
-            {
-                off += (d == axis ? (int)(k < 0 ? k + dim : k) : idx[d]) * strides[d];
-            }
-            index[o] = off;
-        });
-        ctx.SetOutput(0, TensorOpHelpers.Take(data, indices.Shape, index));
+            GatherElementsReference.Run(new GatherElementsKernel(axis) { Inputs = [], Outputs = [] }, data, indices, y);
+        }
+        catch (ArgumentException e)
+        {
+            throw ctx.Error(e.Message);
+        }
+        ctx.SetOutput(0, y);
     }
 
     public override bool Lower(LowerContext ctx)

@@ -2,7 +2,7 @@ namespace WebDnn.Core.Kernels.Reference;
 
 /// <summary>
 /// gather_elements (ONNX GatherElements): out[idx] = data[idx with idx[axis] = indices[idx]] over the indices' shape;
-/// negative indices count from the end; an index outside [-n, n) is an error.
+/// negative indices count from the end; an index outside [-n, n), or indices longer than the data on another axis, is an error.
 /// </summary>
 public static class GatherElementsReference
 {
@@ -10,6 +10,10 @@ public static class GatherElementsReference
     {
         var ds = Geometry.RowMajor.Strides(data.Shape);
         var ishape = indices.Shape;
+        if (ishape.Length != data.Rank || ishape.Where((d, a) => a != k.Axis && d > data.Shape[a]).Any())
+        {
+            throw new ArgumentException($"gather_elements indices [{string.Join(",", ishape)}] do not fit data [{string.Join(",", data.Shape)}]");
+        }
         var idx = new int[ishape.Length];
         for (int e = 0; e < indices.Length; e++)
         {
