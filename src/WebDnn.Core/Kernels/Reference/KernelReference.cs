@@ -55,6 +55,12 @@ public static class KernelReference
     /// <summary>Runs one kernel; <paramref name="storage"/> gives each buffer's tensor (views share their root's data).</summary>
     public static void Execute(Kernel kernel, Func<KernelBuffer, Tensor> storage)
     {
+        // The references read the logical forms: NCHW activations and weights as ONNX stores them. Programs after the
+        // kernel-level stage of a target that changes either are not theirs to judge (compare before that stage).
+        if (kernel.Layout != ActivationLayout.Nchw || kernel.WeightLayout is not null)
+        {
+            throw new NotSupportedException($"the reference runs NCHW kernels with unpacked weights; {kernel.Primitive} has layout {kernel.Layout}, weights {kernel.WeightLayout ?? "unpacked"}");
+        }
         var ins = kernel.Inputs.Select(storage).ToArray();
         var o = storage(kernel.Output);
         switch (kernel)
