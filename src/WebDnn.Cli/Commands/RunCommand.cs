@@ -57,6 +57,17 @@ public static class RunCommand
             {
                 given[i.Name] = SeededInputs.Create(new InputSpec(i.Name, DataTypes.FromShortName(i.Dtype), [.. i.Shape]), 42);
             }
+            // The runtime refuses values beyond an input's proven-exact bound; say so before starting a browser.
+            foreach (var i in manifest.Inputs.Where(i => i.MaxAbs is not null))
+            {
+                var v = given[i.Name].ToDoubles();
+                int bad = Array.FindIndex(v, x => !(Math.Abs(x) <= i.MaxAbs));
+                if (bad >= 0)
+                {
+                    throw new UsageException($"--input {Display.Quote(i.Name)}: element {bad} is {v[bad].ToString(CultureInfo.InvariantCulture)}, outside ±{i.MaxAbs}, "
+                        + "the range in which this package's integer arithmetic is exact in its 32-bit kernels (docs/compiler.md, \"Integer types\")");
+                }
+            }
             int n = Math.Max(0, r.GetValue(runs));
             var result = await BrowserPackageRunner.RunAsync(path, given, r.GetValue(backend)!, n, io.Progress, ct).ConfigureAwait(false);
             if (r.GetValue(save) is { } saveDir)

@@ -72,6 +72,13 @@ public sealed class IntegerRangeTests : IDisposable
         Assert.True(code == ExitCodes.Success, err);
         Assert.Contains("note: input 'x' accepts values within ±2147483 only", err, StringComparison.Ordinal);
         Assert.Contains("\"maxAbs\": 2147483", File.ReadAllText(Path.Combine(_dir.File("pkg"), "model.json")), StringComparison.Ordinal);
+
+        // `webdnn run` refuses an input beyond the bound as bad usage, before it starts a browser.
+        string npy = _dir.File("x.npy");
+        WebDnn.Tooling.Npy.Write(npy, Tensor.FromLongs([4], [0, 3_000_000, 0, 0]));
+        (code, _, err) = CliErrorTests.Run("run", _dir.File("pkg"), "--input", "x=" + npy);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--input 'x': element 1 is 3000000, outside ±2147483", err, StringComparison.Ordinal);
     }
 
     [Fact]
