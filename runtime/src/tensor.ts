@@ -45,19 +45,46 @@ function isTensorData(v: unknown): v is TensorData {
   return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 }
 
+/** What a caller passed, in words, for messages ("a string ('abcd')", "a DataView (…)"): never a bare "undefined". */
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 24 ? `${v.slice(0, 24)}…` : v)})`;
+  if (typeof v !== 'object') return `the ${typeof v} ${String(v)}`;
+  if (v instanceof DataView) return 'a DataView (wrap its bytes in a typed array, e.g. new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4))';
+  if (v instanceof ArrayBuffer) return 'an ArrayBuffer (wrap it in a typed array, e.g. new Float32Array(buffer))';
+  return typeName(v);
+}
+
+/** The data and optional shape of one run() input, or an Error naming the input and what was wrong. */
+function unpack(info: ManifestTensor, value: unknown, expected: string): { data: TensorData; shape: unknown } {
+  if (isTensorData(value)) return { data: value, shape: undefined };
+  const isObject = typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer);
+  if (!isObject) {
+    throw new Error(`webdnn: input '${info.name}': expected ${expected} or { data, shape }, got ${describeValue(value)}`);
+  }
+  const { data, shape } = value as { data?: unknown; shape?: unknown };
+  if (!isTensorData(data)) {
+    const got = data === undefined && !('data' in value) ? `an object without 'data' (keys: ${Object.keys(value).join(', ') || 'none'})` : describeValue(data);
+    throw new Error(`webdnn: input '${info.name}': expected { data: ${expected}, shape }, got data = ${got}`);
+  }
+  return { data, shape };
+}
+
 /** Validates one input and converts it to the kernel buffer's element type. */
 export function toKernelArray(info: ManifestTensor, bufferDtype: BufferDtype, value: TensorInput | undefined): KernelArray {
   const expected = `${ARRAY_NAME[info.dtype] ?? info.dtype} of ${elementCount(info.shape)} elements (${describe(info)})`;
   if (value === undefined || value === null) {
     throw new Error(`webdnn: missing input '${info.name}': expected ${expected}`);
   }
-  const data = isTensorData(value) ? value : value.data;
-  const shape = isTensorData(value) ? undefined : value.shape;
-  if (!isTensorData(data)) {
-    throw new Error(`webdnn: input '${info.name}': expected ${expected}, got ${typeName(data)}`);
-  }
-  if (shape !== undefined && (shape.length !== info.shape.length || shape.some((d, i) => d !== info.shape[i]))) {
-    throw new Error(`webdnn: input '${info.name}' has shape [${shape.join(',')}], expected [${info.shape.join(',')}] (${describe(info)})`);
+  const { data, shape } = unpack(info, value, expected);
+  if (shape !== undefined) {
+    if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+      const got = Array.isArray(shape) ? `[${shape.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(',')}]` : describeValue(shape);
+      throw new Error(`webdnn: input '${info.name}': shape must be an array of non-negative integers, [${info.shape.join(',')}] for this model, got ${got}`);
+    }
+    if (shape.length !== info.shape.length || shape.some((d, i) => d !== info.shape[i])) {
+      throw new Error(`webdnn: input '${info.name}' has shape [${shape.join(',')}], expected [${info.shape.join(',')}] (${describe(info)})`);
+    }
   }
   const want = ARRAY_NAME[info.dtype];
   const got = typeName(data);
@@ -70,6 +97,13 @@ export function toKernelArray(info: ManifestTensor, bufferDtype: BufferDtype, va
   const n = elementCount(info.shape);
   if (data.length !== n) {
     throw new Error(`webdnn: input '${info.name}': expected ${expected}, got ${data.length} elements`);
+  }
+  if (Array.isArray(data)) {
+    // A plain array must hold numbers (or booleans, bigints): strings and objects would become NaN silently.
+    const bad = (data as unknown[]).findIndex((v) => typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint');
+    if (bad >= 0) {
+      throw new Error(`webdnn: input '${info.name}'[${bad}] is ${describeValue((data as unknown[])[bad])}; expected numbers (${expected})`);
+    }
   }
   switch (bufferDtype) {
     case 'f32':

@@ -50,7 +50,7 @@ public static class CompileCommand
             var ci = CultureInfo.InvariantCulture;
             io.Out.WriteLine(string.Create(ci, $"wrote {dir}: {manifest.Shards.Count} weight shard(s) ({manifest.Shards.Sum(s => s.ByteLength) / 1048576.0:0.0} MiB); ") +
                 string.Join("; ", manifest.Backends.Select(kv => string.Create(ci, $"{kv.Key}: {kv.Value.Kernels.Count} kernels, arena {kv.Value.ArenaBytes / 1048576.0:0.0} MiB"))));
-            io.Out.WriteLine($"try it: webdnn run {dir} --backend {list[0]}   or   webdnn serve {dir}");
+            io.Out.WriteLine(TryItHint(dir, list));
             foreach (var i in compiled.Program!.Inputs.Where(i => i.MaxAbs is not null))
             {
                 io.Err.WriteLine($"note: input {Display.Quote(i.Name)} accepts values within ±{i.MaxAbs} only: its integer arithmetic is exact in the 32-bit kernels up to there (docs/compiler.md, \"Integer types\"); the runtime refuses larger values");
@@ -58,6 +58,17 @@ public static class CompileCommand
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// The closing hint. It suggests the CPU path (wasm) even when webgpu is listed first: on a machine without a GPU
+    /// Chromium's WebGPU is a software adapter (SwiftShader), many times slower than wasm; webgpu is mentioned for GPUs.
+    /// </summary>
+    public static string TryItHint(string dir, IReadOnlyList<string> backends)
+    {
+        string cpu = backends.FirstOrDefault(b => b == "wasm") ?? backends.FirstOrDefault(b => b != "webgpu") ?? backends[0];
+        string gpu = cpu != "webgpu" && backends.Contains("webgpu") ? " (on a machine with a GPU: --backend webgpu)" : "";
+        return $"try it: webdnn run {dir} --backend {cpu}{gpu}   or   webdnn serve {dir}";
     }
 
     public static string[] ParseBackends(string text)

@@ -32,6 +32,11 @@ public static partial class BrowserPackageRunner
     [System.Text.RegularExpressions.GeneratedRegex(@"webdnn: (input '|missing input '|unknown input)")]
     private static partial System.Text.RegularExpressions.Regex InputErrorRegex();
 
+    // The runtime's integrity and format checks (runtime/src/weights.ts, resource.ts, pack.ts, session.ts): the package
+    // is invalid input (exit 3), like a malformed model, not a bug of ours.
+    [System.Text.RegularExpressions.GeneratedRegex(@"webdnn: (\S.* is (corrupted|truncated)\b|invalid manifest|package format|model\.json of .* is not valid JSON|cannot fetch |cannot read |packed package|not a packed model package)")]
+    private static partial System.Text.RegularExpressions.Regex PackageErrorRegex();
+
     private const string RunScript = """
         async ({ backend, inputs, runs }) => {
           const { load } = await import('/webdnn.mjs');
@@ -117,7 +122,9 @@ public static partial class BrowserPackageRunner
             var extra = errors.Where(l => !l.Contains("Failed to load resource", StringComparison.Ordinal)).ToList();
             string text = $"the package failed in the browser: {msg}{(extra.Count > 0 ? "\n" + string.Join("\n", extra) : "")}";
             // The runtime's input checks ("webdnn: input 'x' has shape …") are the caller's mistake, not ours.
-            throw InputErrorRegex().IsMatch(msg) ? new UsageException(text) : new WebDnnException(ExitCodes.Internal, text, e);
+            throw InputErrorRegex().IsMatch(msg) ? new UsageException(text)
+                : PackageErrorRegex().IsMatch(msg) ? new InvalidModelException(text, e)
+                : new WebDnnException(ExitCodes.Internal, text, e);
         }
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;

@@ -17,7 +17,7 @@ public sealed class CliEdgeTests : IDisposable
 
     private static (int Code, string Out, string Err) Run(params string[] args) => CliErrorTests.Run(args);
 
-    private static OnnxBuilder AddModel() => new OnnxBuilder()
+    internal static OnnxBuilder AddModel() => new OnnxBuilder()
         .Input("x", 1, 1, 4)
         .Initializer("w", [1, 4], [1, 2, 3, 4])
         .Node("Add", ["x", "w"], ["y"], "add0")
@@ -42,6 +42,19 @@ public sealed class CliEdgeTests : IDisposable
         Assert.Contains("kernels.js", names);
         Assert.Contains(names, n => n.StartsWith("weights-0.", StringComparison.Ordinal));
         Assert.Empty(Directory.GetDirectories(_dir.Path));
+    }
+
+    [Theory]
+    [InlineData("webgpu,wasm,js", "--backend wasm (on a machine with a GPU: --backend webgpu)")]
+    [InlineData("webgpu,js", "--backend js (on a machine with a GPU: --backend webgpu)")]
+    [InlineData("webgpu", "--backend webgpu   or")]
+    [InlineData("js", "--backend js   or")]
+    public void Compile_suggests_the_cpu_backend_and_mentions_webgpu_for_gpus(string backends, string hint)
+    {
+        var model = AddModel().Save(_dir.File("m.onnx"));
+        var (code, stdout, err) = Run("compile", model, "-o", _dir.File("pkg"), "--backends", backends);
+        Assert.True(code == ExitCodes.Success, err);
+        Assert.Contains($"try it: webdnn run {_dir.File("pkg")} {hint}", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -201,6 +214,31 @@ public sealed class CliRunEdgeTests : IDisposable
         {
             Assert.Contains($"run {i}/3: ", err, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Run_on_a_corrupted_package_is_invalid_input_naming_the_file()
+    {
+        var model = CliEdgeTests.AddModel().Save(_dir.File("m.onnx"));
+        Assert.Equal(ExitCodes.Success, CliErrorTests.Run("compile", model, "-o", _dir.File("pkg"), "--backends", "js").Code);
+        var manifest = PackageWriter.ReadManifest(_dir.File("pkg"));
+        string shard = Path.Combine(_dir.File("pkg"), manifest.Shards[0].File);
+        var bytes = File.ReadAllBytes(shard);
+        bytes[0] ^= 0x40;
+        File.WriteAllBytes(shard, bytes);
+        var (code, _, err) = CliErrorTests.Run("run", _dir.File("pkg"));
+        Assert.True(code == ExitCodes.InvalidModel, err);
+        Assert.Contains($"{manifest.Shards[0].File} is corrupted", err, StringComparison.Ordinal);
+
+        // A truncated kernel file, shard repaired: also exit 3, naming the kernel file.
+        bytes[0] ^= 0x40;
+        File.WriteAllBytes(shard, bytes);
+        var kernels = manifest.Backends["js"].Files[0].File;
+        string kernelPath = Path.Combine(_dir.File("pkg"), kernels);
+        File.WriteAllBytes(kernelPath, File.ReadAllBytes(kernelPath)[..10]);
+        (code, _, err) = CliErrorTests.Run("run", _dir.File("pkg"));
+        Assert.True(code == ExitCodes.InvalidModel, err);
+        Assert.Contains($"kernel file {kernels} is truncated", err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -273,6 +273,23 @@ public sealed class HostileGraphTests : IDisposable
     }
 
     [Fact]
+    public void An_arena_over_the_limit_after_planning_is_refused_with_its_sizes()
+    {
+        // Two outputs of 1.2 GB each: each under MaxArenaBytes alone (shape inference lets them through), both live at
+        // the end of the run, so the planned arena (2.4 GB) is over it.
+        var shape = new TensorProto { Name = "big_shape", DataType = 7, Dims = { 1 }, Int64Data = { 300_000_000 } };
+        var path = new OnnxBuilder().Input("x", 1, 1).RawInitializer(shape)
+            .Node("Expand", ["x", "big_shape"], ["y"], "expand_y").Node("Neg", ["y"], ["z"], "neg_z").Output("y").Output("z")
+            .Save(_dir.File("two.onnx"));
+        var (code, _, err) = Run("compile", path, "-o", _dir.File("out"), "--backends", "js");
+        Assert.Equal(ExitCodes.InvalidModel, code);
+        Assert.Contains("MaxArenaBytes", err, StringComparison.Ordinal);
+        // 2.4 GB of outputs plus the 4-byte input, each slot aligned: the sizes are named, the input/output part too.
+        Assert.Matches(@"arena after memory planning needs 2,400,000,\d{3} bytes \(2,400,000,\d{3} for inputs and outputs", err);
+        Assert.False(Directory.Exists(_dir.File("out")), "a refused model left a package behind");
+    }
+
+    [Fact]
     public void Raw_data_of_the_wrong_size_names_the_tensor()
     {
         var t = new TensorProto { Name = "short_raw", DataType = 1, RawData = ByteString.CopyFrom(new byte[12]) };
