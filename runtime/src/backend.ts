@@ -13,8 +13,10 @@ export interface LoadedPackage {
   base: string;
   /** The weight region (manifest.weightBytes): this backend's shards, verified, at their offsets. */
   weights: Uint8Array;
-  /** Reads one of this backend's files, verified against the manifest's size and SHA-256. */
+  /** Reads one of this backend's files by the name its compiler writer gives it (kernels.js), verified against the manifest. */
   file(name: string): Promise<Uint8Array>;
+  /** Whether this backend's part of the package has the file named `name` (kernels-relaxed.wasm is optional). */
+  hasFile(name: string): boolean;
   /** Imports one of this backend's files (verified) as an ES module. */
   importModule(name: string): Promise<unknown>;
 }
@@ -53,6 +55,14 @@ export function registerBackend(backend: Backend): void {
 /** The registered backends, in the default order. */
 export function registeredBackends(): readonly Backend[] {
   return registry;
+}
+
+/**
+ * The manifest entry of a backend's file named `name` by its writer: the compiler stores kernels.js as
+ * kernels.HASH.js (content-addressed, like the weight shards), so the hash segment is ignored; unhashed names match too.
+ */
+export function findFile(entry: ManifestBackend, name: string): ManifestBackend['files'][number] | undefined {
+  return entry.files.find((f) => f.file === name || f.file.replace(/\.[0-9a-f]{16}(?=(\.[^.]*)?$)/, '') === name);
 }
 
 /** "kernel 7 (gather from ONNX node 'embed', reading input 'input_ids')": what a backend's run-time error names. */

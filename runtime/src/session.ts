@@ -1,6 +1,6 @@
 // load(): fetches the manifest and weights, then tries the backends in order until one initialises.
 
-import { registeredBackends, type BackendOptions, type BackendSession, type LoadedPackage } from './backend.js';
+import { findFile, registeredBackends, type BackendOptions, type BackendSession, type LoadedPackage } from './backend.js';
 import { FORMAT_VERSION, type ManifestBackend, type ModelManifest } from './manifest.generated.js';
 import { openShardStore, type CacheMode } from './cache.js';
 import { importBytes, openPackage, type PackageLocation } from './resource.js';
@@ -133,13 +133,14 @@ export async function load(location: PackageLocation, options: LoadOptions = {})
     // Integrity errors (a corrupted shard or kernel file) end load(); a backend that fails to start falls through.
     const weights = await loadWeights(manifest, files, entry.shards, memo, store, options.onProgress);
     const file = async (f: string): Promise<Uint8Array> => {
-      const meta = entry.files.find((x) => x.file === f);
+      const meta = findFile(entry, f);
       if (!meta) throw new Error(`webdnn: invalid manifest: the ${name} backend lists no file ${f}`);
-      const bytes = await files.read(f);
-      await verifyFile(f, bytes, meta.byteLength, meta.sha256, 'kernel file');
+      const bytes = await files.read(meta.file);
+      await verifyFile(meta.file, bytes, meta.byteLength, meta.sha256, 'kernel file');
       return bytes;
     };
-    const pkg: LoadedPackage = { manifest, entry, base, weights, file, importModule: async (f) => importBytes(await file(f), f) };
+    const hasFile = (f: string): boolean => findFile(entry, f) !== undefined;
+    const pkg: LoadedPackage = { manifest, entry, base, weights, file, hasFile, importModule: async (f) => importBytes(await file(f), f) };
     try {
       const session = await backend.create(pkg, backendOptions);
       return new Runner(manifest, entry, session, name, skipped);

@@ -46,19 +46,25 @@ public sealed class BackendOutput(string dir, IProgress<string>? progress)
 
     public IReadOnlyList<ManifestFile> Files => _files;
 
-    /// <summary>Writes one kernel file. <paramref name="name"/> is chosen by the backend (never from the model).</summary>
+    /// <summary>
+    /// Writes one kernel file. <paramref name="name"/> is chosen by the backend (never from the model) and is the name its
+    /// runtime loader asks for; the file itself is content-addressed like the weight shards (<c>kernels.HASH.js</c>,
+    /// <see cref="PackageWriter.ContentAddressedName"/>), so a changed kernel gets a new URL and HTTP caches may keep it forever.
+    /// </summary>
     public void WriteFile(string name, ReadOnlySpan<byte> bytes)
     {
         if (name.Length == 0 || name.IndexOfAny(['/', '\\', '\0']) >= 0 || name.StartsWith('.') || name == "model.json" || name.StartsWith("weights-", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"backend file name '{name}' is not a plain file name of its own");
         }
-        if (_files.Any(f => f.File == name))
+        if (_files.Any(f => PackageWriter.LogicalName(f.File) == name))
         {
             throw new InvalidOperationException($"backend file '{name}' written twice");
         }
-        File.WriteAllBytes(Path.Combine(dir, name), bytes.ToArray());
-        _files.Add(new ManifestFile(name, bytes.Length, Convert.ToHexStringLower(SHA256.HashData(bytes))));
+        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        string file = PackageWriter.ContentAddressedName(name, sha);
+        File.WriteAllBytes(Path.Combine(dir, file), bytes.ToArray());
+        _files.Add(new ManifestFile(file, bytes.Length, sha));
     }
 
     public void WriteText(string name, string text) => WriteFile(name, System.Text.Encoding.UTF8.GetBytes(text));

@@ -58,7 +58,7 @@ public sealed record ManifestBackend(
     IReadOnlyList<ManifestKernel> Kernels);
 
 /// <summary>A file of the package other than model.json.</summary>
-/// <param name="File">File name inside the package.</param>
+/// <param name="File">File name inside the package, content-addressed: NAME.HASH.EXT (<c>PackageWriter.ContentAddressedName</c>).</param>
 /// <param name="ByteLength">Exact size in bytes.</param>
 /// <param name="Sha256">SHA-256 of the file, lowercase hex.</param>
 public sealed record ManifestFile(string File, long ByteLength, string Sha256);

@@ -8,11 +8,11 @@ using WebDnn.Lowering.KernelStage;
 namespace WebDnn.Backends.Common;
 
 /// <summary>
-/// Writes a model package (DESIGN.md "Model package"): model.json, weights-N.HASH.bin shards and the kernels of each
-/// requested backend. Everything is written into a temporary folder next to the destination and moved into
+/// Writes a model package (DESIGN.md "Model package"): model.json, weights-N.HASH.bin shards and the kernel files of each
+/// requested backend (content-addressed too: kernels.HASH.js). Everything is written into a temporary folder next to the destination and moved into
 /// place at the end, so a failure never leaves a half-written package behind.
 /// </summary>
-public static class PackageWriter
+public static partial class PackageWriter
 {
     /// <summary>Upper bound of one weight shard (fine-grained progress and HTTP caching).</summary>
     public const long ShardBytes = 4L << 20;
@@ -142,6 +142,28 @@ public static class PackageWriter
 
     /// <summary>The file name of shard <paramref name="index"/>: <c>weights-N.HASH.bin</c>, HASH the first 16 hex digits of its SHA-256.</summary>
     public static string ShardFileName(int index, string sha256) => $"weights-{index}.{sha256[..16]}.bin";
+
+    /// <summary>
+    /// The file name of a kernel file named <paramref name="name"/> by its backend: the first 16 hex digits of its SHA-256
+    /// before the last extension (<c>kernels.js</c> → <c>kernels.0123456789abcdef.js</c>), as in <see cref="ShardFileName"/>.
+    /// </summary>
+    public static string ContentAddressedName(string name, string sha256)
+    {
+        int dot = name.LastIndexOf('.');
+        return dot > 0 ? $"{name[..dot]}.{sha256[..16]}{name[dot..]}" : $"{name}.{sha256[..16]}";
+    }
+
+    /// <summary>The backend's name of a package file: <see cref="ContentAddressedName"/> undone (names without a hash are returned as they are).</summary>
+    public static string LogicalName(string file) => HashSegment().Replace(file, "", 1);
+
+    /// <summary>The file of <paramref name="backend"/> its loader knows as <paramref name="name"/> (e.g. <c>kernels.js</c>).</summary>
+    /// <exception cref="InvalidModelException">The backend has no such file.</exception>
+    public static string KernelFile(ManifestBackend backend, string name) =>
+        backend.Files.FirstOrDefault(f => f.File == name || LogicalName(f.File) == name)?.File
+        ?? throw new InvalidModelException($"invalid manifest: the backend lists no file {name}");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.[0-9a-f]{16}(?=(\.[^.]*)?$)")]
+    private static partial System.Text.RegularExpressions.Regex HashSegment();
 
     /// <summary>Reads and parses DIR/model.json.</summary>
     public static ModelManifest ReadManifest(string dir)

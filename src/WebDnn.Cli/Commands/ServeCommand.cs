@@ -5,7 +5,10 @@ using WebDnn.Tooling.Browser;
 
 namespace WebDnn.Cli.Commands;
 
-/// <summary>`webdnn serve`: a folder on http://127.0.0.1 with COOP/COEP headers.</summary>
+/// <summary>
+/// `webdnn serve`: a folder on http://127.0.0.1 with COOP/COEP headers, cached as a production server would: content-addressed
+/// shards and kernel files immutable, model.json and the rest revalidated by ETag.
+/// </summary>
 public static class ServeCommand
 {
     public static Command Create(CliIO io)
@@ -21,6 +24,7 @@ public static class ServeCommand
                 throw new UsageException($"'{path}' is not a folder");
             }
             using var server = new StaticServer(path, r.GetValue(port));
+            server.Caching = ServerCaching.ContentAddressed;
             if (!File.Exists(Path.Combine(path, RuntimeAssets.RuntimeFile)))
             {
                 server.AddFile("/" + RuntimeAssets.RuntimeFile, System.Text.Encoding.UTF8.GetBytes(RuntimeAssets.RuntimeText()), "text/javascript");

@@ -8,19 +8,19 @@ namespace WebDnn.Tooling.Browser;
 /// <summary>
 /// A small static file server on 127.0.0.1 (DESIGN.md: WebGPU needs a secure context, so pages are served from
 /// http://127.0.0.1, never file://). Every response carries the cross-origin-isolation headers
-/// (COOP same-origin, COEP require-corp) so that SharedArrayBuffer and wasm threads are available, and
-/// <c>Cache-Control: no-store</c> so that measured load times include the fetch. Used by <c>webdnn serve</c>,
-/// <c>webdnn bench</c> and the browser tests.
+/// (COOP same-origin, COEP require-corp) so that SharedArrayBuffer and wasm threads are available, and by default
+/// <c>Cache-Control: no-store</c> so that measured load times include the fetch (<c>webdnn bench</c>, the browser tests).
+/// <c>webdnn serve</c> uses <see cref="ServerCaching.ContentAddressed"/> instead: what a page in production would get.
 /// </summary>
 /// <remarks>
 /// Content comes from mounted folders (URL prefix → folder; the longest matching prefix wins) and from in-memory
 /// files. A request path that would leave its folder (.., encoded separators, a symbolic link pointing out of it) is
 /// answered 404, and so is anything but a regular file. Only GET and HEAD.
 /// </remarks>
-public sealed class StaticServer : IDisposable
+public sealed partial class StaticServer : IDisposable
 {
     private readonly List<(string Prefix, string Dir)> _mounts = [];
-    private readonly ConcurrentDictionary<string, (byte[] Bytes, string Type)> _files = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (byte[] Bytes, string Type, string ETag)> _files = new(StringComparer.Ordinal);
     private HttpListener? _listener;
     private Task? _loop;
     private CancellationTokenSource? _stop;
@@ -43,6 +43,9 @@ public sealed class StaticServer : IDisposable
 
     /// <summary>http://127.0.0.1:PORT/ once started.</summary>
     public Uri BaseUri => new($"http://127.0.0.1:{Port}/");
+
+    /// <summary>The Cache-Control policy of responses (set before <see cref="Start"/>).</summary>
+    public ServerCaching Caching { get; set; } = ServerCaching.NoStore;
 
     /// <summary>Called for every request with "METHOD path status" (null: quiet).</summary>
     public Action<string>? Log { get; set; }
@@ -95,7 +98,7 @@ public sealed class StaticServer : IDisposable
     public void AddFile(string urlPath, byte[] content, string? contentType = null)
     {
         string path = "/" + urlPath.TrimStart('/');
-        _files[path] = (content, contentType ?? ContentType(path));
+        _files[path] = (content, contentType ?? ContentType(path), $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..16]}\"");
     }
 
     /// <summary>Starts listening; returns <see cref="BaseUri"/>.</summary>
@@ -205,7 +208,6 @@ public sealed class StaticServer : IDisposable
             res.Headers["Cross-Origin-Opener-Policy"] = "same-origin";
             res.Headers["Cross-Origin-Embedder-Policy"] = "require-corp";
             res.Headers["Cross-Origin-Resource-Policy"] = "same-origin";
-            res.Headers["Cache-Control"] = "no-store";
             if (req.HttpMethod is not ("GET" or "HEAD"))
             {
                 status = 405;
@@ -216,6 +218,11 @@ public sealed class StaticServer : IDisposable
             string path = Uri.UnescapeDataString(req.Url?.AbsolutePath ?? "/");
             if (_files.TryGetValue(path, out var mem) || (path.EndsWith('/') && _files.TryGetValue(path + "index.html", out mem)))
             {
+                if (NotModified(req, res, path, mem.ETag))
+                {
+                    status = 304;
+                    return;
+                }
                 res.ContentType = mem.Type;
                 res.ContentLength64 = mem.Bytes.Length;
                 if (req.HttpMethod == "GET")
@@ -227,6 +234,7 @@ public sealed class StaticServer : IDisposable
             string? file = Resolve(path);
             if (file is null)
             {
+                res.Headers["Cache-Control"] = "no-store";
                 status = 404;
                 res.StatusCode = status;
                 byte[] body = "not found"u8.ToArray();
@@ -235,8 +243,14 @@ public sealed class StaticServer : IDisposable
                 await res.OutputStream.WriteAsync(body).ConfigureAwait(false);
                 return;
             }
+            var info = new FileInfo(file);
+            if (NotModified(req, res, path, $"W/\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}\""))
+            {
+                status = 304;
+                return;
+            }
             res.ContentType = ContentType(file);
-            if (new FileInfo(file).Length == 0)
+            if (info.Length == 0)
             {
                 // Empty, or a FIFO/device (they report size 0): answered without opening, which could block forever.
                 res.ContentLength64 = 0;
@@ -266,6 +280,33 @@ public sealed class StaticServer : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Sets Cache-Control and ETag for a found file by <see cref="Caching"/>; answers 304 (true) when the request's
+    /// If-None-Match names the current ETag.
+    /// </summary>
+    private bool NotModified(HttpListenerRequest req, HttpListenerResponse res, string path, string etag)
+    {
+        if (Caching == ServerCaching.NoStore)
+        {
+            res.Headers["Cache-Control"] = "no-store";
+            return false;
+        }
+        // Content-addressed names (weights-0.HASH.bin, kernels.HASH.js) never change content: a year, immutable.
+        // Everything else (model.json, pages, webdnn.mjs) may be cached but is revalidated each time (ETag).
+        res.Headers["Cache-Control"] = ContentAddressedName().IsMatch(path) ? "public, max-age=31536000, immutable" : "no-cache";
+        res.Headers["ETag"] = etag;
+        string? given = req.Headers["If-None-Match"];
+        if (given is null || !given.Split(',').Select(t => t.Trim()).Any(t => t == etag || t == "*" || (t.StartsWith("W/", StringComparison.Ordinal) ? t[2..] : "W/" + t) == etag))
+        {
+            return false;
+        }
+        res.StatusCode = 304;
+        return true;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\.[0-9a-f]{16}(\.[^./]*)?$")]
+    private static partial System.Text.RegularExpressions.Regex ContentAddressedName();
 
     /// <summary>The file a URL path maps to, or null (not mounted, missing, or outside its folder).</summary>
     private string? Resolve(string path)
@@ -307,4 +348,17 @@ public sealed class StaticServer : IDisposable
         }
         return null;
     }
+}
+
+/// <summary>Cache-Control policies of <see cref="StaticServer"/>.</summary>
+public enum ServerCaching
+{
+    /// <summary><c>no-store</c> everywhere: every load fetches everything (benchmarks, tests).</summary>
+    NoStore,
+
+    /// <summary>
+    /// Content-addressed file names (NAME.HASH.EXT with 16 hex digits) get <c>public, max-age=31536000, immutable</c>;
+    /// everything else <c>no-cache</c> with an ETag, answered 304 when unchanged.
+    /// </summary>
+    ContentAddressed,
 }

@@ -137,17 +137,46 @@ public sealed class PackageTests : IDisposable
     }
 
     [Fact]
+    public void Kernel_files_are_content_addressed_on_every_backend()
+    {
+        var pb = Model();
+        string pkg = Path.Combine(_dir, "pkg");
+        var m = PackageWriter.Write(pb.Program, pkg, BackendRegistry.Names);
+        foreach (var (backend, entry) in m.Backends)
+        {
+            Assert.NotEmpty(entry.Files);
+            foreach (var f in entry.Files)
+            {
+                // NAME.HASH.EXT, HASH the start of the file's SHA-256, and the bytes are those the manifest hashes.
+                string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(pkg, f.File))));
+                Assert.Equal(f.Sha256, sha);
+                string name = PackageWriter.LogicalName(f.File);
+                Assert.NotEqual(name, f.File);
+                Assert.Equal(PackageWriter.ContentAddressedName(name, sha), f.File);
+                Assert.Contains($".{sha[..16]}", f.File, StringComparison.Ordinal);
+                Assert.Equal(f.File, PackageWriter.KernelFile(entry, name));
+            }
+            Assert.False(File.Exists(Path.Combine(pkg, PackageWriter.LogicalName(entry.Files[0].File))), $"{backend}: an unhashed copy was written");
+        }
+        // The runtime finds them by the backends' names: the package runs in Node.
+        var r = NodeRunner.Run(pkg, pb.RawInputs(), ["wasm"]);
+        Assert.True(r.Ok, r.Error);
+        Assert.Equal("wasm", r.Backend);
+    }
+
+    [Fact]
     public void Runtime_refuses_an_edited_kernel_file()
     {
         var pb = Model();
         string pkg = Path.Combine(_dir, "pkg");
         var m = PackageWriter.Write(pb.Program, pkg, ["js"]);
-        Assert.Equal([JsWriter.ModuleFile], m.Backends["js"].Files.Select(f => f.File));
-        string js = Path.Combine(pkg, JsWriter.ModuleFile);
+        string file = Assert.Single(m.Backends["js"].Files).File;
+        Assert.Equal(JsWriter.ModuleFile, PackageWriter.LogicalName(file));
+        string js = Path.Combine(pkg, file);
         File.WriteAllText(js, File.ReadAllText(js).Replace("export function createKernels() {", "export function createKernels() { globalThis.edited = 1;", StringComparison.Ordinal));
         var r = NodeRunner.Run(pkg, pb.RawInputs());
         Assert.False(r.Ok);
-        Assert.Contains($"kernel file {JsWriter.ModuleFile} is corrupted", r.Error);
+        Assert.Contains($"kernel file {file} is corrupted", r.Error);
     }
 
     [Fact]
@@ -213,8 +242,8 @@ public sealed class PackageTests : IDisposable
         {
             pb.Program.Kernels[i] = pb.Program.Kernels[i] with { Origin = Evil };
         }
-        PackageWriter.Write(pb.Program, pkg, ["js"]);
-        string js = File.ReadAllText(Path.Combine(pkg, JsWriter.ModuleFile));
+        var m = PackageWriter.Write(pb.Program, pkg, ["js"]);
+        string js = File.ReadAllText(Path.Combine(pkg, PackageWriter.KernelFile(m.Backends["js"], JsWriter.ModuleFile)));
         Assert.DoesNotContain("pwned", js);
         var r = NodeRunner.Run(pkg, new Dictionary<string, RawTensor> { [Evil] = pb.RawInputs()[Evil] });
         Assert.True(r.Ok, r.Error);

@@ -92,7 +92,7 @@ public sealed class ToyBackendTests : IDisposable
         Assert.Equal(64, toy.Alignment);
         Assert.All(toy.Buffers.Where(b => b.Region == MemoryRegion.Arena), b => Assert.Equal(0, b.Offset % 64));
         Assert.Equal([1.0, 0.0], toy.Kernels.Select(k => k.Data![0]));
-        Assert.Equal("toy.txt", Assert.Single(toy.Files).File);
+        Assert.Equal("toy.txt", PackageWriter.LogicalName(Assert.Single(toy.Files).File));
 
         var ran = NodeRunner.Run(pkg, pb.RawInputs(), setup: ToyRuntime);
         Assert.True(ran.Ok, ran.Error);

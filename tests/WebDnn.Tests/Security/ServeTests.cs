@@ -1,10 +1,14 @@
 using System.Net;
+using WebDnn.Backends.Common;
 using WebDnn.Tests.Support;
 using WebDnn.Tooling.Browser;
 
 namespace WebDnn.Tests.Security;
 
-/// <summary>`webdnn serve` answers only regular files inside its folder: links out of it and FIFOs are not served.</summary>
+/// <summary>
+/// `webdnn serve` answers only regular files inside its folder: links out of it and FIFOs are not served. Its caching
+/// (<see cref="ServerCaching.ContentAddressed"/>): content-addressed package files immutable, model.json revalidated by ETag.
+/// </summary>
 public sealed class ServeTests : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -33,5 +37,51 @@ public sealed class ServeTests : IDisposable
         Assert.Equal("", await http.GetStringAsync("empty.txt"));
         // A FIFO reports size 0: answered empty without opening it (opening would block the response).
         Assert.Equal("", await http.GetStringAsync("pipe.txt"));
+    }
+
+    [Fact]
+    public async Task Content_addressed_files_are_immutable_and_the_manifest_is_revalidated()
+    {
+        string pkg = _dir.File("pkg");
+        var m = PackageWriter.Write(Runtime.TinyModel.Build().Program, pkg, ["js"]);
+        using var server = new StaticServer(pkg) { Caching = ServerCaching.ContentAddressed };
+        server.AddFile("/webdnn.mjs", "export {};"u8.ToArray(), "text/javascript");
+        var uri = server.Start();
+        using var http = new HttpClient { BaseAddress = uri, Timeout = TimeSpan.FromMinutes(1) };
+
+        foreach (var file in m.Shards.Select(s => s.File).Concat(m.Backends["js"].Files.Select(f => f.File)))
+        {
+            using var res = await http.GetAsync(file);
+            Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+            var cc = res.Headers.CacheControl ?? throw new InvalidOperationException($"{file}: no Cache-Control");
+            Assert.True(cc.Public && cc.MaxAge == TimeSpan.FromSeconds(31_536_000) && cc.Extensions.Any(e => e.Name == "immutable"), $"{file}: Cache-Control {cc}");
+        }
+        foreach (var file in new[] { "model.json", "webdnn.mjs" })
+        {
+            using var res = await http.GetAsync(file);
+            Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+            Assert.True(res.Headers.CacheControl?.NoCache, $"{file}: Cache-Control {res.Headers.CacheControl}");
+            var etag = res.Headers.ETag ?? throw new InvalidOperationException($"{file}: no ETag");
+            using var again = new HttpRequestMessage(HttpMethod.Get, file) { Headers = { IfNoneMatch = { etag } } };
+            using var revalidated = await http.SendAsync(again);
+            Assert.Equal(HttpStatusCode.NotModified, revalidated.StatusCode);
+            Assert.Empty(await revalidated.Content.ReadAsByteArrayAsync());
+        }
+        // A changed manifest gets a new ETag: the old one no longer matches.
+        var first = (await http.GetAsync("model.json")).Headers.ETag!;
+        File.SetLastWriteTimeUtc(Path.Combine(pkg, "model.json"), DateTime.UtcNow.AddMinutes(1));
+        using var stale = new HttpRequestMessage(HttpMethod.Get, "model.json") { Headers = { IfNoneMatch = { first } } };
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(stale)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_default_policy_stores_nothing()
+    {
+        File.WriteAllText(_dir.File("weights-0.0123456789abcdef.bin"), "w");
+        using var server = new StaticServer(_dir.Path);
+        using var http = new HttpClient { BaseAddress = server.Start(), Timeout = TimeSpan.FromMinutes(1) };
+        using var res = await http.GetAsync("weights-0.0123456789abcdef.bin");
+        Assert.True(res.Headers.CacheControl?.NoStore);
+        Assert.Null(res.Headers.ETag);
     }
 }

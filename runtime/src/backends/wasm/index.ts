@@ -65,7 +65,7 @@ export const wasmBackend: Backend = {
   },
   async create(pkg: LoadedPackage): Promise<BackendSession> {
     const { entry } = pkg;
-    const relaxed = entry.files.some((f) => f.file === RELAXED_FILE) && relaxedSimdAvailable();
+    const relaxed = pkg.hasFile(RELAXED_FILE) && relaxedSimdAvailable();
     const bytes = await pkg.file(relaxed ? RELAXED_FILE : SIMD_FILE);
     const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
 

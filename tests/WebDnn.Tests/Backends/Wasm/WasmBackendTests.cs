@@ -1,4 +1,5 @@
 using WebDnn.Backends.Common;
+using WebDnn.Backends.Wasm;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
 using WebDnn.Core.Kernels.Reference;
@@ -36,12 +37,13 @@ public sealed class WasmBackendTests : IDisposable
         var manifest = PackageWriter.Write(pb.Program, pkg, ["wasm"]);
         var entries = manifest.Backends["wasm"].Kernels.Select(k => k.Entry).ToList();
         Assert.Equal(expectNative, entries.Count(e => e is not null && !e.StartsWith("js:", StringComparison.Ordinal)));
-        var simd = WasmNode.Run(File.ReadAllBytes(Path.Combine(pkg, "kernels.wasm")));
+        var wasm = manifest.Backends["wasm"];
+        var simd = WasmNode.Run(File.ReadAllBytes(Path.Combine(pkg, PackageWriter.KernelFile(wasm, WasmWriter.SimdFile))));
         Assert.True(simd.Valid, $"kernels.wasm does not validate: {simd.Error}");
-        bool hasRelaxed = File.Exists(Path.Combine(pkg, "kernels-relaxed.wasm"));
+        bool hasRelaxed = wasm.Files.Any(f => PackageWriter.LogicalName(f.File) == WasmWriter.RelaxedFile);
         if (hasRelaxed)
         {
-            Assert.True(WasmNode.Run(File.ReadAllBytes(Path.Combine(pkg, "kernels-relaxed.wasm")), relaxed: true).Valid, "kernels-relaxed.wasm does not validate");
+            Assert.True(WasmNode.Run(File.ReadAllBytes(Path.Combine(pkg, PackageWriter.KernelFile(wasm, WasmWriter.RelaxedFile))), relaxed: true).Valid, "kernels-relaxed.wasm does not validate");
         }
         var expected = KernelReference.Run(pb.Program, pb.InputValues);
         foreach (var flags in hasRelaxed ? new[] { Array.Empty<string>(), [WasmNode.RelaxedFlag] } : [[]])
