@@ -30,6 +30,8 @@ public static class WasmWriter
         ElementwiseKernel e => ElementwiseWasm.Supports(e),
         ConvKernel c => ConvWasm.Supports(c) || DepthwiseWasm.Supports(c),
         MatMulKernel m => MatMulWasm.Supports(m),
+        NormKernel n => NormWasm.Supports(n),
+        SoftmaxKernel s => SoftmaxWasm.Supports(s),
         _ => false,
     };
 
@@ -70,6 +72,8 @@ public static class WasmWriter
                 ConvKernel c when DepthwiseWasm.Supports(c) => DepthwiseWasm.Emit(f, c),
                 ConvKernel c => ConvWasm.Emit(ctx, f, c),
                 MatMulKernel m => Void(() => MatMulWasm.Emit(ctx, f, m)),
+                NormKernel n => Void(() => NormWasm.Emit(f, n)),
+                SoftmaxKernel s => Void(() => SoftmaxWasm.Emit(f, s)),
                 _ => throw new InvalidOperationException(k.Primitive),
             };
             string name = $"k{i}";

@@ -15,9 +15,11 @@ internal enum BiasMode
 /// One GEMM problem with every size a constant: C[M, N] = epilogue(A[M, K] · B[K, N] + bias). A is either packed
 /// (<see cref="APacked"/>: panels [⌈M/MR⌉][K][MR], zero-padded; the conv weight) or row-major with row stride
 /// <see cref="Lda"/>; B is packed ([⌈N/NR⌉][K][NR]; a constant matmul weight) or row-major with row stride
-/// <see cref="Ldb"/>. C and every epilogue operand are row-major with row stride <see cref="Ldc"/>.
+/// <see cref="Ldb"/>. C is row-major with row stride <see cref="Ldc"/>; epilogue operand e is read at element
+/// i·Row + j·Col of <see cref="EpilogueStrides"/>[e] (0 for a broadcast axis), or like C when that list is null.
 /// </summary>
-internal sealed record GemmSpec(int M, int N, int K, bool APacked, int Lda, bool BPacked, int Ldb, int Ldc, BiasMode Bias, Expr? Epilogue, int EpilogueOperands);
+internal sealed record GemmSpec(int M, int N, int K, bool APacked, int Lda, bool BPacked, int Ldb, int Ldc, BiasMode Bias, Expr? Epilogue, int EpilogueOperands,
+    IReadOnlyList<(int Row, int Col)>? EpilogueStrides = null);
 
 /// <summary>
 /// Emits a GEMM as one function (params: a, b, c, bias, epilogue operands…, all byte addresses) around a register-blocked
@@ -187,8 +189,24 @@ internal static class GemmEmitter
                         f.LocalGet(v);
                         return;
                     }
-                    f.LocalGet(PBias + i).LocalGet(_cOff).Op(WasmOpcode.I32Add);
-                    WasmMem.Load(f, off, lanes);
+                    if (s.EpilogueStrides is not { } st || st[i - 1] == (s.Ldc, 1))
+                    {
+                        f.LocalGet(PBias + i).LocalGet(_cOff).Op(WasmOpcode.I32Add);
+                        WasmMem.Load(f, off, lanes);
+                        return;
+                    }
+                    var (row, col) = st[i - 1];
+                    f.LocalGet(PBias + i).LocalGet(_i).I32Const(row * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
+                        .LocalGet(_j).I32Const(col * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
+                    uint eOff = (uint)((r * row + g * 4 * col) * 4);
+                    if (col == 0)
+                    {
+                        f.Mem(WasmOpcode.V128Load32Splat, eOff);
+                    }
+                    else
+                    {
+                        WasmMem.Load(f, eOff, lanes);
+                    }
                 });
             }
         }

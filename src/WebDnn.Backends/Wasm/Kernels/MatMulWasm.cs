@@ -8,7 +8,7 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// matmul, f32: one <see cref="GemmEmitter"/> function called once per batch (at most <see cref="MaxBatches"/>; batch
 /// offsets, broadcasting included, are constants). A constant 2-d B is packed at compile time into NR-column panels
 /// (<see cref="WasmPackWeights"/>). Bias: one value per column (Gemm's [N]) or per row ([M, 1]); epilogue operands
-/// have the output's shape.
+/// broadcast to the output (a bias fused as <c>in0 + in1</c> with in1 [N], an attention mask [1, 1, M, N]).
 /// </summary>
 internal static class MatMulWasm
 {
@@ -112,12 +112,54 @@ internal static class MatMulWasm
         }
         if (k.Epilogue is { } e)
         {
-            if (!WasmExpr.Supports(e) || k.Inputs.Skip(k.EpilogueFirstInput).Any(b => !b.Shape.AsSpan().SequenceEqual(k.Output.Shape)))
+            if (!WasmExpr.Supports(e) || k.Inputs.Skip(k.EpilogueFirstInput).Any(b => Operand(b.Shape, k.Output.Shape, sh.AOff.Length) is null))
             {
                 return false;
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// How an epilogue operand broadcast to the output [batch…, M, N] is read: its element strides along M and N (0 where
+    /// it broadcasts) and its element offset per batch; null when it does not broadcast to the output.
+    /// </summary>
+    private static (int Row, int Col, long[] BatchOff)? Operand(int[] op, int[] outShape, int batches)
+    {
+        int rank = outShape.Length;
+        if (rank < 2 || op.Length > rank)
+        {
+            return null;
+        }
+        var strides = new long[rank];
+        long stride = 1;
+        for (int a = rank - 1; a >= 0; a--)
+        {
+            int oi = a - (rank - op.Length);
+            int d = oi >= 0 ? op[oi] : 1;
+            if (d != outShape[a] && d != 1)
+            {
+                return null;
+            }
+            strides[a] = d == 1 ? 0 : stride;
+            stride *= d;
+        }
+        var batchShape = outShape[..^2];
+        if (batchShape.Aggregate(1L, (x, y) => x * y) != batches)
+        {
+            return null;
+        }
+        var off = new long[batches];
+        for (long t = 0; t < batches; t++)
+        {
+            long rest = t;
+            for (int a = batchShape.Length - 1; a >= 0; a--)
+            {
+                off[t] += rest % batchShape[a] * strides[a];
+                rest /= batchShape[a];
+            }
+        }
+        return ((int)strides[rank - 2], (int)strides[rank - 1], off);
     }
 
     public static void Emit(WasmModuleContext ctx, FunctionBody f, MatMulKernel k)
@@ -126,7 +168,9 @@ internal static class MatMulWasm
         var sh = Analyse(k, packed)!;
         var bias = Bias(k, sh.M, sh.N)!.Value;
         int nEpi = k.Epilogue is null ? 0 : k.Inputs.Length - k.EpilogueFirstInput;
-        var spec = new GemmSpec(sh.M, sh.N, sh.K, APacked: false, Lda: sh.K, BPacked: packed, Ldb: sh.N, Ldc: sh.N, bias, k.Epilogue, nEpi);
+        var operands = k.Inputs.Skip(k.EpilogueFirstInput).Take(nEpi).Select(b => Operand(b.Shape, k.Output.Shape, sh.AOff.Length)!.Value).ToArray();
+        var spec = new GemmSpec(sh.M, sh.N, sh.K, APacked: false, Lda: sh.K, BPacked: packed, Ldb: sh.N, Ldc: sh.N, bias, k.Epilogue, nEpi,
+            [.. operands.Select(o => (o.Row, o.Col))]);
         int gemm = ctx.Add(GemmEmitter.Emit(spec, ctx.Relaxed));
         int outP = k.Inputs.Length;
         for (int t = 0; t < sh.AOff.Length; t++)
@@ -145,7 +189,7 @@ internal static class MatMulWasm
             }
             for (int e = 0; e < nEpi; e++)
             {
-                f.LocalGet(k.EpilogueFirstInput + e).I32Const(checked((int)cOff)).Op(WasmOpcode.I32Add);
+                f.LocalGet(k.EpilogueFirstInput + e).I32Const(checked((int)(operands[e].BatchOff[t] * 4))).Op(WasmOpcode.I32Add);
             }
             f.Call(gemm);
         }

@@ -12,15 +12,28 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// </summary>
 internal static class WasmExpr
 {
-    /// <summary>Whether <see cref="Emit"/> can compile <paramref name="e"/> (f32 nodes and the ops below only).</summary>
-    public static bool Supports(Expr e) => e.Type == DataType.Float32 && e switch
+    /// <summary>
+    /// Whether <see cref="Emit"/> can compile <paramref name="e"/>: an f32 result from f32 inputs and the ops below; bool
+    /// nodes (comparisons of f32 values, IsNaN/IsInf, Not/And/Or/Xor) may appear inside as lane masks, as Select's
+    /// condition.
+    /// </summary>
+    public static bool Supports(Expr e) => e.Type == DataType.Float32 && Compiles(e);
+
+    private static bool Compiles(Expr e) => e switch
     {
-        InputExpr => true,
-        ConstExpr => true,
-        UnaryExpr u => u.Op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Sqrt or UnaryOp.Reciprocal or UnaryOp.Relu or UnaryOp.Floor or UnaryOp.Ceil
-            or UnaryOp.Round or UnaryOp.Exp or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Softsign && Supports(u.A),
-        BinaryExpr b => b.Op is BinaryOp.Add or BinaryOp.Sub or BinaryOp.Mul or BinaryOp.Div or BinaryOp.Max or BinaryOp.Min
-            && Supports(b.A) && Supports(b.B),
+        InputExpr i => i.InputType == DataType.Float32,
+        ConstExpr c => c.Type is DataType.Float32 or DataType.Bool,
+        UnaryExpr u when u.Type == DataType.Float32 => u.Op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Sqrt or UnaryOp.Reciprocal or UnaryOp.Relu
+            or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round or UnaryOp.Exp or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Softsign or UnaryOp.Erf
+            && Compiles(u.A),
+        UnaryExpr u => u.Op is UnaryOp.Not && u.A.Type == DataType.Bool && Compiles(u.A)
+            || u.Op is UnaryOp.IsNaN or UnaryOp.IsInf or UnaryOp.IsPosInf or UnaryOp.IsNegInf && u.A.Type == DataType.Float32 && Compiles(u.A),
+        BinaryExpr b when b.Type == DataType.Float32 => b.Op is BinaryOp.Add or BinaryOp.Sub or BinaryOp.Mul or BinaryOp.Div or BinaryOp.Max or BinaryOp.Min
+            && Compiles(b.A) && Compiles(b.B),
+        BinaryExpr b => (b.Op is BinaryOp.Equal or BinaryOp.Less or BinaryOp.LessOrEqual or BinaryOp.Greater or BinaryOp.GreaterOrEqual
+                && b.A.Type == DataType.Float32 || b.Op is BinaryOp.And or BinaryOp.Or or BinaryOp.Xor && b.A.Type == DataType.Bool)
+            && Compiles(b.A) && Compiles(b.B),
+        SelectExpr s => s.Type == DataType.Float32 && s.Cond.Type == DataType.Bool && Compiles(s.Cond) && Compiles(s.A) && Compiles(s.B),
         _ => false,
     };
 
@@ -32,8 +45,18 @@ internal static class WasmExpr
             case InputExpr i:
                 input(i.Index);
                 break;
+            case ConstExpr { Type: DataType.Bool } c:
+                f.V128Const(c.Value != 0 ? -1 : 0, c.Value != 0 ? -1 : 0, c.Value != 0 ? -1 : 0, c.Value != 0 ? -1 : 0);
+                break;
             case ConstExpr c:
                 f.F32x4Const((float)c.Value);
+                break;
+            case SelectExpr s:
+                // bitselect(a, b, mask): lanes of a where the mask is all ones
+                Emit(f, s.A, input);
+                Emit(f, s.B, input);
+                Emit(f, s.Cond, input);
+                f.Op(WasmOpcode.V128Bitselect);
                 break;
             case BinaryExpr b:
                 Emit(f, b.A, input);
@@ -46,6 +69,14 @@ internal static class WasmExpr
                     BinaryOp.Div => WasmOpcode.F32x4Div,
                     BinaryOp.Max => WasmOpcode.F32x4Max,
                     BinaryOp.Min => WasmOpcode.F32x4Min,
+                    BinaryOp.Equal => WasmOpcode.F32x4Eq,
+                    BinaryOp.Less => WasmOpcode.F32x4Lt,
+                    BinaryOp.LessOrEqual => WasmOpcode.F32x4Le,
+                    BinaryOp.Greater => WasmOpcode.F32x4Gt,
+                    BinaryOp.GreaterOrEqual => WasmOpcode.F32x4Ge,
+                    BinaryOp.And => WasmOpcode.V128And,
+                    BinaryOp.Or => WasmOpcode.V128Or,
+                    BinaryOp.Xor => WasmOpcode.V128Xor,
                     _ => throw new NotSupportedException($"wasm: binary {b.Op}"),
                 });
                 break;
@@ -81,6 +112,33 @@ internal static class WasmExpr
             case UnaryOp.Exp:
                 arg();
                 Exp(f);
+                break;
+            case UnaryOp.Erf:
+                arg();
+                Erf(f);
+                break;
+            case UnaryOp.Not:
+                arg();
+                f.Op(WasmOpcode.V128Not);
+                break;
+            case UnaryOp.IsNaN:
+                {
+                    int x = f.Local(ValType.V128);
+                    arg();
+                    f.LocalTee(x).LocalGet(x).Op(WasmOpcode.F32x4Ne);
+                    break;
+                }
+            case UnaryOp.IsInf:
+                arg();
+                f.Op(WasmOpcode.F32x4Abs).F32x4Const(float.PositiveInfinity).Op(WasmOpcode.F32x4Eq);
+                break;
+            case UnaryOp.IsPosInf:
+                arg();
+                f.F32x4Const(float.PositiveInfinity).Op(WasmOpcode.F32x4Eq);
+                break;
+            case UnaryOp.IsNegInf:
+                arg();
+                f.F32x4Const(float.NegativeInfinity).Op(WasmOpcode.F32x4Eq);
                 break;
             case UnaryOp.Sigmoid:
                 // 1 / (1 + exp(-x))
@@ -124,8 +182,44 @@ internal static class WasmExpr
         }
     }
 
+    /// <summary>
+    /// erf of the v128 on the stack: |x| &lt; 0.5 by its Taylor series to x¹¹ (relative error below 1e-7), else
+    /// 1 − t·P(t)·e^(−x²) with t = 1/(1 + p|x|) (Abramowitz and Stegun 7.1.26, absolute error ≤ 1.5e-7), sign restored.
+    /// </summary>
+    private static void Erf(FunctionBody f)
+    {
+        int x = f.Local(ValType.V128), ax = f.Local(ValType.V128), x2 = f.Local(ValType.V128), t = f.Local(ValType.V128), big = f.Local(ValType.V128);
+        f.LocalTee(x).Op(WasmOpcode.F32x4Abs).LocalSet(ax);
+        f.LocalGet(x).LocalGet(x).Op(WasmOpcode.F32x4Mul).LocalSet(x2);
+        // big = 1 - t·(a1 + t·(a2 + t·(a3 + t·(a4 + t·a5))))·exp(-x²), copysign x
+        f.F32x4Const(1).F32x4Const(1).LocalGet(ax).F32x4Const(0.3275911f).Op(WasmOpcode.F32x4Mul).Op(WasmOpcode.F32x4Add).Op(WasmOpcode.F32x4Div).LocalSet(t);
+        float[] a = [1.061405429f, -1.453152027f, 1.421413741f, -0.284496736f, 0.254829592f];
+        f.F32x4Const(1).F32x4Const(a[0]);
+        for (int i = 1; i < a.Length; i++)
+        {
+            f.LocalGet(t).Op(WasmOpcode.F32x4Mul).F32x4Const(a[i]).Op(WasmOpcode.F32x4Add);
+        }
+        f.LocalGet(t).Op(WasmOpcode.F32x4Mul);
+        f.LocalGet(x2).Op(WasmOpcode.F32x4Neg);
+        Exp(f);
+        f.Op(WasmOpcode.F32x4Mul).Op(WasmOpcode.F32x4Sub);
+        f.LocalGet(x).V128Const(int.MinValue, int.MinValue, int.MinValue, int.MinValue).Op(WasmOpcode.V128And).Op(WasmOpcode.V128Or).LocalSet(big);
+        // small = x·(c0 + x²·(c1 + x²·(… c5))), c_k = 2/√π·(−1)^k / (k!·(2k+1))
+        double[] c = [1, -1.0 / 3, 1.0 / 10, -1.0 / 42, 1.0 / 216, -1.0 / 1320];
+        double s = 2 / Math.Sqrt(Math.PI);
+        f.F32x4Const((float)(c[^1] * s));
+        for (int i = c.Length - 2; i >= 0; i--)
+        {
+            f.LocalGet(x2).Op(WasmOpcode.F32x4Mul).F32x4Const((float)(c[i] * s)).Op(WasmOpcode.F32x4Add);
+        }
+        f.LocalGet(x).Op(WasmOpcode.F32x4Mul);
+        f.LocalGet(big);
+        f.LocalGet(ax).F32x4Const(0.5f).Op(WasmOpcode.F32x4Lt);
+        f.Op(WasmOpcode.V128Bitselect);
+    }
+
     /// <summary>exp of the v128 on the stack (Cephes expf: x = n·ln2 + r, e^r by a degree-6 polynomial, 2^n through the exponent bits).</summary>
-    private static void Exp(FunctionBody f)
+    internal static void Exp(FunctionBody f)
     {
         int x = f.Local(ValType.V128), n = f.Local(ValType.V128), r = f.Local(ValType.V128), p = f.Local(ValType.V128);
         f.F32x4Const(88f).Op(WasmOpcode.F32x4Min).F32x4Const(-87f).Op(WasmOpcode.F32x4Max).LocalSet(x);

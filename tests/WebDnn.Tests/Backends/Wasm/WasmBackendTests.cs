@@ -10,7 +10,7 @@ namespace WebDnn.Tests.Backends.Wasm;
 /// The wasm backend's kernels, run in Node through the bundled webdnn.js (SIMD128 module, and the relaxed-SIMD one
 /// with Node's flag), against <see cref="KernelReference"/>; each test also checks which kernels ran as wasm.
 /// </summary>
-public sealed class WasmBackendTests : IDisposable
+public sealed partial class WasmBackendTests : IDisposable
 {
     /// <summary>
     /// f32 tolerance: the wasm kernels accumulate in f32 (the reference in double), so a K-term dot product may differ by
