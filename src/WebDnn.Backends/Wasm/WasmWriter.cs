@@ -32,6 +32,7 @@ public static class WasmWriter
         MatMulKernel m => MatMulWasm.Supports(m),
         NormKernel n => NormWasm.Supports(n),
         SoftmaxKernel s => SoftmaxWasm.Supports(s),
+        CopyKernel c => CopyWasm.Supports(c),
         _ => false,
     };
 
@@ -74,6 +75,7 @@ public static class WasmWriter
                 MatMulKernel m => Void(() => MatMulWasm.Emit(ctx, f, m)),
                 NormKernel n => Void(() => NormWasm.Emit(f, n)),
                 SoftmaxKernel s => Void(() => SoftmaxWasm.Emit(f, s)),
+                CopyKernel c => Void(() => CopyWasm.Emit(f, c)),
                 _ => throw new InvalidOperationException(k.Primitive),
             };
             string name = $"k{i}";

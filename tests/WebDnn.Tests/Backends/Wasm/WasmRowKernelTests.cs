@@ -96,3 +96,70 @@ public sealed partial class WasmBackendTests
         Check(pb, expectNative: 3);
     }
 }
+
+/// <summary>The wasm copy kernel: transposes, concat blocks, slices and pads in every mode.</summary>
+public sealed partial class WasmBackendTests
+{
+    [Theory]
+    [InlineData(PadMode.Reflect, 0)]
+    [InlineData(PadMode.Edge, 0)]
+    [InlineData(PadMode.Wrap, 0)]
+    [InlineData(PadMode.Constant, 0)]
+    [InlineData(PadMode.Constant, 2.5)]
+    public void Copy_pad_every_mode_outer_and_inner_axes(PadMode mode, double value)
+    {
+        var pb = new ProgramBuilder();
+        int[] xs = [2, 3, 6, 7];
+        var x = pb.Input("x", F, xs);
+        // pads (before, after): none on N, 1/0 on C, 4/3 on H, 5/2 on W (reflect needs pads below the axis length)
+        int[] before = [0, 1, 4, 5], after = [0, 0, 3, 2];
+        var shape = xs.Select((d, a) => d + before[a] + after[a]).ToArray();
+        var o = pb.Act(F, shape);
+        pb.Add(new CopyKernel(shape, xs, [0, 1, 2, 3], [1, 1, 1, 1], [.. before.Select(b => -b)], 0, Tensor.Strides(shape), mode, value) { Inputs = [x], Outputs = [o] });
+        pb.Output("y", o);
+        // a 20-wide constant/edge pad on the row (runs of fills longer than the unrolled ones)
+        int[] wide = [2, 3, 6, 7 + 40];
+        var o2 = pb.Act(F, wide);
+        pb.Add(new CopyKernel(wide, xs, [0, 1, 2, 3], [1, 1, 1, 1], [0, 0, 0, -20], 0, Tensor.Strides(wide), mode == PadMode.Reflect ? PadMode.Edge : mode, value)
+        { Inputs = [x], Outputs = [o2] });
+        pb.Output("wide", o2);
+        Check(pb, expectNative: 2);
+    }
+
+    [Fact]
+    public void Copy_transpose_concat_slice_and_broadcast()
+    {
+        var pb = new ProgramBuilder();
+        int[] xs = [1, 6, 4, 5];
+        var x = pb.Input("x", F, xs);
+        // attention's [1, S, H, D] -> [1, H, S, D] (contiguous rows) and NCHW -> NHWC (strided rows)
+        int[] perm = [0, 2, 1, 3];
+        int[] ts = [.. perm.Select(p => xs[p])];
+        var t = pb.Act(F, ts);
+        pb.Add(new CopyKernel(ts, xs, perm, [1, 1, 1, 1], [0, 0, 0, 0], 0, Tensor.Strides(ts), PadMode.None, 0) { Inputs = [x], Outputs = [t] });
+        pb.Output("t", t);
+        int[] nhwc = [0, 2, 3, 1];
+        int[] hs = [.. nhwc.Select(p => xs[p])];
+        var h = pb.Act(F, hs);
+        pb.Add(new CopyKernel(hs, xs, nhwc, [1, 1, 1, 1], [0, 0, 0, 0], 0, Tensor.Strides(hs), PadMode.None, 0) { Inputs = [x], Outputs = [h] });
+        pb.Output("nhwc", h);
+        // concat along C of two copies into [1, 12, 4, 5]: two kernels writing at channel offsets 0 and 6
+        var y = pb.Input("y", F, xs);
+        int[] cs = [1, 12, 4, 5];
+        var c = pb.Act(F, cs);
+        var cst = Tensor.Strides(cs);
+        pb.Add(new CopyKernel(xs, xs, [0, 1, 2, 3], [1, 1, 1, 1], [0, 0, 0, 0], 0, cst, PadMode.None, 0) { Inputs = [x], Outputs = [c] });
+        pb.Add(new CopyKernel(xs, xs, [0, 1, 2, 3], [1, 1, 1, 1], [0, 0, 0, 0], 6 * 20, cst, PadMode.None, 0) { Inputs = [y], Outputs = [c] });
+        pb.Output("concat", c);
+        // a reversed, strided slice and an expand of [6, 1] to [6, 9]
+        int[] ss = [1, 3, 2, 5];
+        var s = pb.Act(F, ss);
+        pb.Add(new CopyKernel(ss, xs, [0, 1, 2, 3], [1, -2, 2, 1], [0, 5, 1, 0], 0, Tensor.Strides(ss), PadMode.None, 0) { Inputs = [x], Outputs = [s] });
+        pb.Output("slice", s);
+        var col = pb.Input("col", DataType.Int32, [6, 1], gen: r => r.Next(-100, 100));
+        var e = pb.Act(DataType.Int32, 6, 9);
+        pb.Add(new CopyKernel([6, 9], [6, 1], [0, -1], [1, 0], [0, 0], 0, [9, 1], PadMode.None, 0) { Inputs = [col], Outputs = [e] });
+        pb.Output("expand", e);
+        Check(pb, expectNative: 6);
+    }
+}
