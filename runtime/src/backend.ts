@@ -38,6 +38,11 @@ export interface Backend {
   priority: number;
   /** Null when usable here, else why not. */
   unavailableReason(): Promise<string | null>;
+  /**
+   * Where the default order puts this backend here when that is not `priority`, and why (webgpu on a software
+   * adapter goes behind wasm); null or absent: `priority`. A backendOrder the page gives is never reordered.
+   */
+  priorityHere?(): Promise<{ priority: number; reason: string } | null>;
   create(pkg: LoadedPackage, options: BackendOptions): Promise<BackendSession>;
 }
 

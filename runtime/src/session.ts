@@ -96,7 +96,7 @@ export class Runner {
  * array, Blob, Response) or a PackageSource ({ fetch(file) }).
  */
 export async function load(location: PackageLocation, options: LoadOptions = {}): Promise<Runner> {
-  const order = checkBackendOrder(options.backendOrder);
+  const { order, demoted } = await automaticOrder(checkBackendOrder(options.backendOrder), options.backendOrder === undefined);
   const files = await openPackage(location);
   const base = files.base;
   const text = new TextDecoder().decode(await files.read('model.json'));
@@ -143,7 +143,8 @@ export async function load(location: PackageLocation, options: LoadOptions = {})
     const pkg: LoadedPackage = { manifest, entry, base, weights, file, hasFile, importModule: async (f) => importBytes(await file(f), f) };
     try {
       const session = await backend.create(pkg, backendOptions);
-      return new Runner(manifest, entry, session, name, skipped);
+      // A demoted backend that the winner went before is reported as not picked, with the reason.
+      return new Runner(manifest, entry, session, name, [...skipped, ...demoted.filter((d) => order.indexOf(d.backend) > order.indexOf(name))]);
     } catch (e) {
       if ((e as Error).message.includes('is corrupted') || (e as Error).message.includes('is truncated')) throw e;
       skipped.push({ backend: name, reason: `failed to initialise: ${(e as Error).message}` });
@@ -183,6 +184,18 @@ function checkBackendOrder(order: readonly string[] | undefined): readonly strin
     throw new Error(`webdnn: unknown backend '${n}' in backendOrder${near ? ` (did you mean '${near}'?)` : ''}; backends are ${names.map((k) => `'${k}'`).join(', ')}`);
   }
   return order;
+}
+
+/**
+ * The order load() tries: the page's backendOrder as given; the default one re-sorted by each backend's priorityHere()
+ * (stable), with the backends that moved down and why.
+ */
+async function automaticOrder(order: readonly string[], automatic: boolean): Promise<{ order: readonly string[]; demoted: SkippedBackend[] }> {
+  if (!automatic) return { order, demoted: [] };
+  const ranked = await Promise.all(registeredBackends().map(async (b) => ({ b, here: (await b.priorityHere?.()) ?? null })));
+  const sorted = ranked.map((r, i) => ({ ...r, i, p: r.here?.priority ?? r.b.priority })).sort((x, y) => x.p - y.p || x.i - y.i);
+  const demoted = sorted.filter((r) => r.here && r.here.priority > r.b.priority).map((r) => ({ backend: r.b.name, reason: r.here!.reason }));
+  return { order: sorted.map((r) => r.b.name), demoted };
 }
 
 /** Backends of this runtime that can run in this environment. */

@@ -40,6 +40,12 @@ function adapter(): Promise<GpuAdapter | null> {
   return adapterPromise;
 }
 
+/** Whether the adapter is a software one: SwiftShader reports info.isFallbackAdapter (older engines: adapter.isFallbackAdapter). */
+async function isFallbackAdapter(): Promise<boolean> {
+  const ad = (await adapter()) as { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } } | null;
+  return ad?.info?.isFallbackAdapter === true || ad?.isFallbackAdapter === true;
+}
+
 function profiling(): boolean {
   return (globalThis as { WEBDNN_WEBGPU_PROFILE?: boolean }).WEBDNN_WEBGPU_PROFILE === true;
 }
@@ -331,6 +337,12 @@ export const webgpuBackend: Backend = {
   async unavailableReason(): Promise<string | null> {
     if (!navigatorGpu()) return 'WebGPU is not available here (no navigator.gpu)';
     return (await adapter()) ? null : 'navigator.gpu found no adapter';
+  },
+  // Behind wasm (20), before webgl (30): a software adapter (SwiftShader on a machine without a GPU) is many times slower than wasm.
+  async priorityHere(): Promise<{ priority: number; reason: string } | null> {
+    return (await isFallbackAdapter())
+      ? { priority: 25, reason: 'the WebGPU adapter is a software fallback (isFallbackAdapter), slower than the CPU backends; ask for it with backendOrder: [\'webgpu\', …]' }
+      : null;
   },
   create,
 };
