@@ -23,11 +23,18 @@ export interface LoadedPackage {
 
 export interface BackendOptions {
   wasmThreads?: number;
+  /** Time every kernel of every run (BackendSession.kernelTimes). Off by default, and then nothing is timed. */
+  profile?: boolean;
 }
 
 export interface BackendSession {
   /** Runs the model: inputs in manifest order (already in kernel element types); outputs in manifest order. */
   run(inputs: KernelArray[]): Promise<KernelArray[]>;
+  /**
+   * Profile mode only (BackendOptions.profile): milliseconds of each kernel (by manifest index) in the last run, or a
+   * sentence saying why this backend cannot time its kernels here. Absent or null when not profiling.
+   */
+  kernelTimes?(): Float64Array | string | null;
   dispose(): void;
 }
 
@@ -79,4 +86,26 @@ export function describeKernel(pkg: LoadedPackage, index: number): string {
     .filter((i) => i >= 0)
     .map((i) => `'${manifest.inputs[i].name}'`);
   return `kernel ${index} (${k.primitive}${k.origin ? ` from ONNX node '${k.origin}'` : ''}${reads.length > 0 ? `, reading input ${reads.join(', ')}` : ''})`;
+}
+
+/**
+ * Runs a backend's kernel steps in order (one step per manifest kernel). With `times` (profile mode), records each
+ * step's wall time from performance.now() at its index; without, nothing is timed. A step that throws ends the run
+ * with an error naming its kernel.
+ */
+export function runSteps(pkg: LoadedPackage, steps: readonly (() => void)[], times: Float64Array | null): void {
+  let i = 0;
+  try {
+    if (times) {
+      for (; i < steps.length; i++) {
+        const t0 = performance.now();
+        steps[i]();
+        times[i] = performance.now() - t0;
+      }
+    } else {
+      for (; i < steps.length; i++) steps[i]();
+    }
+  } catch (e) {
+    throw new Error(`webdnn: ${describeKernel(pkg, i)} failed: ${(e as Error).message}`);
+  }
 }

@@ -10,6 +10,6 @@ export { clearCache, type CacheMode } from './cache.js';
 export type { PackageLocation, PackageSource, FetchResponseLike, PackedBlobLike } from './resource.js';
 export { registerBackend, registeredBackends } from './backend.js';
 export type { Backend, BackendOptions, BackendSession, LoadedPackage } from './backend.js';
-export type { BackendName, LoadOptions, SkippedBackend } from './session.js';
+export type { BackendName, KernelTime, LoadOptions, SkippedBackend } from './session.js';
 export type { Tensor, TensorData, TensorInfo, TensorInput } from './tensor.js';
 export type * from './manifest.generated.js';

@@ -70,6 +70,7 @@ export interface ManifestKernel {
   dispatch: number[] | null;
   data: number[] | null;
   origin: string | null;
+  flops: number;
 }
 
 export type BufferDtype = 'f32' | 'i32' | 'bool';

@@ -26,6 +26,23 @@ export interface LoadOptions {
    * IndexedDB; nothing in Node or for packed packages). 'none' always downloads.
    */
   cache?: CacheMode;
+  /**
+   * Time every kernel of every run (Runner.kernelTimes()): performance.now() around each kernel on js and wasm,
+   * GPU timestamps on webgpu where the adapter has timestamp-query (one compute pass per kernel then). Default false:
+   * nothing is timed.
+   */
+  profile?: boolean;
+}
+
+/** One kernel's time in the last run (profile mode). The kernel is named by its manifest index and data only. */
+export interface KernelTime {
+  /** Index in the manifest's kernel list of this backend. */
+  kernel: number;
+  /** Primitive, algorithm and ONNX node (origin) as the manifest lists them. */
+  primitive: string;
+  algorithm: string;
+  origin: string | null;
+  ms: number;
 }
 
 /** A backend that load() did not pick, and why. */
@@ -79,6 +96,17 @@ export class Runner {
     return result;
   }
 
+  /**
+   * Profile mode (load(..., { profile: true })): each kernel's time in the last run(), in kernel order. Throws when the
+   * runner was loaded without profile, before a run, or when this backend cannot time kernels here (the message says why).
+   */
+  kernelTimes(): KernelTime[] {
+    const times = this.session?.kernelTimes?.() ?? null;
+    if (typeof times === 'string') throw new Error(`webdnn: kernelTimes(): the ${this.backend} backend cannot time kernels here: ${times}`);
+    if (!times) throw new Error('webdnn: kernelTimes() needs a runner loaded with { profile: true }');
+    return this.entry.kernels.map((k, i) => ({ kernel: i, primitive: k.primitive, algorithm: k.algorithm, origin: k.origin, ms: times[i] ?? 0 }));
+  }
+
   /** Frees the backend's memory; the runner cannot run afterwards. */
   dispose(): void {
     this.session?.dispose();
@@ -113,6 +141,7 @@ export async function load(location: PackageLocation, options: LoadOptions = {})
   const memo = new Map<number, Uint8Array>();
   const store = files.cacheable ? await openShardStore(options.cache ?? 'auto') : null;
   const backendOptions: BackendOptions = options.wasmThreads === undefined ? {} : { wasmThreads: options.wasmThreads };
+  if (options.profile === true) backendOptions.profile = true;
   const registered = registeredBackends();
   for (const name of order) {
     const backend = registered.find((b) => b.name === name);

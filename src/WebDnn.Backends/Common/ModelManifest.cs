@@ -120,8 +120,10 @@ public sealed record ManifestWeight(long Offset, int Shard, long ShardOffset, lo
 /// <param name="Dispatch">Work sizes (e.g. WebGPU workgroup counts), when the backend needs them.</param>
 /// <param name="Data">Backend-specific numbers for this kernel (uniforms, tile sizes); null when none.</param>
 /// <param name="Origin">The ONNX node the kernel was lowered from (its name, as data: for run-time error messages), or null.</param>
+/// <param name="Flops">Multiply-adds x2 of one run of the kernel (0 for primitives that are not counted); for
+/// `webdnn run --profile` GFLOP/s. The runtime does not read it (packages written without it read as 0).</param>
 public sealed record ManifestKernel(string Primitive, IReadOnlyList<int> Inputs, IReadOnlyList<int> Outputs, string Algorithm, string Layout,
-    string? Entry = null, IReadOnlyList<int>? Dispatch = null, IReadOnlyList<double>? Data = null, string? Origin = null);
+    string? Entry = null, IReadOnlyList<int>? Dispatch = null, IReadOnlyList<double>? Data = null, string? Origin = null, long Flops = 0);
 
 /// <summary>System.Text.Json source-generated (de)serializer for the manifest.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true, WriteIndented = true)]

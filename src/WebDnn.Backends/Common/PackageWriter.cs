@@ -134,7 +134,7 @@ public static partial class PackageWriter
             }
         }
         var kernels = p.Kernels.Select((k, i) => new ManifestKernel(k.Primitive, k.Inputs.Select(b => b.Id).ToList(), k.Outputs.Select(b => b.Id).ToList(),
-            k.Algorithm, k.Layout.Name(), data[i].Entry, data[i].Dispatch, data[i].Data, k.Origin.Length > 0 ? k.Origin : null)).ToList();
+            k.Algorithm, k.Layout.Name(), data[i].Entry, data[i].Dispatch, data[i].Data, k.Origin.Length > 0 ? k.Origin : null, k.Flops)).ToList();
         progress?.Report($"wrote {backend.Name} kernels: {string.Join(", ", output.Files.Select(f => f.File))} ({kernels.Count} kernels)");
         return new ManifestBackend(output.Files, plan.Alignment, plan.ArenaBytes, [.. shardSet], buffers,
             p.Inputs.Select(io => io.KernelBuffer.Id).ToList(), p.Outputs.Select(io => io.KernelBuffer.Id).ToList(), kernels);

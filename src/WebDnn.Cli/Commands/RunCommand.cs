@@ -19,9 +19,14 @@ public static class RunCommand
         var backend = new Option<string>("--backend") { Description = "The backend to run on", DefaultValueFactory = _ => "js" };
         var input = new Option<string[]>("--input") { Description = "NAME=FILE.npy (repeatable); missing inputs get seeded random values" };
         var runs = new Option<int>("--runs") { Description = "Timed runs after the first", DefaultValueFactory = _ => 1 };
-        var json = new Option<bool>("--json") { Description = "Print a JSON document" };
+        var json = new Option<string?>("--json")
+        {
+            Description = "Print a JSON document; --json FILE writes it to FILE and prints the text report",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var save = new Option<string?>("--save") { Description = "Folder to write each output as NAME.npy" };
-        var cmd = new Command("run", "Run a model package in headless Chromium and print outputs and timings") { dir, backend, input, runs, json, save };
+        var profile = new Option<bool>("--profile") { Description = "Time every kernel (median over the timed runs): a table by time with GFLOP/s, totals per primitive and algorithm" };
+        var cmd = new Command("run", "Run a model package in headless Chromium and print outputs and timings") { dir, backend, input, runs, json, save, profile };
         cmd.SetAction(async (r, ct) =>
         {
             string path = r.GetValue(dir)!;
@@ -69,7 +74,13 @@ public static class RunCommand
                 }
             }
             int n = Math.Max(0, r.GetValue(runs));
-            var result = await BrowserPackageRunner.RunAsync(path, given, r.GetValue(backend)!, n, io.Progress, ct).ConfigureAwait(false);
+            bool profiling = r.GetValue(profile);
+            string? jsonFile = r.GetValue(json);
+            if (jsonFile is not null && Path.GetDirectoryName(Path.GetFullPath(jsonFile)) is { } jsonDir && !Directory.Exists(jsonDir))
+            {
+                throw new UsageException($"--json {Display.Quote(jsonFile)}: the folder {Display.Quote(jsonDir)} does not exist");
+            }
+            var result = await BrowserPackageRunner.RunAsync(path, given, r.GetValue(backend)!, n, io.Progress, profiling, ct).ConfigureAwait(false);
             if (r.GetValue(save) is { } saveDir)
             {
                 Directory.CreateDirectory(saveDir);
@@ -78,7 +89,8 @@ public static class RunCommand
                     Npy.Write(Path.Combine(saveDir, SafeFileName(name) + ".npy"), t);
                 }
             }
-            if (r.GetValue(json))
+            var profileDoc = profiling ? RunProfile.Build(manifest.Backends[result.Backend], result) : null;
+            if (r.GetResult(json) is not null)
             {
                 var doc = new JsonObject
                 {
@@ -88,24 +100,40 @@ public static class RunCommand
                     ["medianMs"] = result.RunMs.Count > 0 ? result.MedianMs : null,
                     ["outputs"] = new JsonObject(result.Outputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Summary(kv.Value)))),
                 };
-                io.Out.WriteLine(doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            }
-            else
-            {
-                io.Out.WriteLine($"backend {result.Backend}; load (fetch + compile + first run) {result.LoadMs:0.0} ms");
-                if (result.RunMs.Count > 0)
+                if (profileDoc is not null)
                 {
-                    io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.RunMs.Count} run(s): median {result.MedianMs:0.0} ms, min {result.RunMs.Min():0.0} ms, max {result.RunMs.Max():0.0} ms"));
+                    doc["profile"] = profileDoc;
                 }
-                foreach (var (name, t) in result.Outputs)
+                string text = doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+                if (jsonFile is null)
                 {
-                    var s = Summary(t);
-                    io.Out.WriteLine($"{name}: {t.DataType.ShortName()}[{string.Join(",", t.Shape)}] min {s["min"]} max {s["max"]} mean {s["mean"]} first [{string.Join(", ", s["first"]!.AsArray())}]");
+                    io.Out.WriteLine(text);
+                    return ExitCodes.Success;
                 }
+                File.WriteAllText(jsonFile, text + "\n");
             }
+            PrintText(io.Out, result, profileDoc);
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    private static void PrintText(TextWriter w, PackageRunResult result, JsonObject? profile)
+    {
+        w.WriteLine($"backend {result.Backend}; load (fetch + compile + first run) {result.LoadMs:0.0} ms");
+        if (result.RunMs.Count > 0)
+        {
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.RunMs.Count} run(s): median {result.MedianMs:0.0} ms, min {result.RunMs.Min():0.0} ms, max {result.RunMs.Max():0.0} ms"));
+        }
+        foreach (var (name, t) in result.Outputs)
+        {
+            var s = Summary(t);
+            w.WriteLine($"{Display.Escape(name)}: {t.DataType.ShortName()}[{string.Join(",", t.Shape)}] min {s["min"]} max {s["max"]} mean {s["mean"]} first [{string.Join(", ", s["first"]!.AsArray())}]");
+        }
+        if (profile is not null)
+        {
+            RunProfile.Print(w, profile);
+        }
     }
 
     private static string SafeFileName(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_'));

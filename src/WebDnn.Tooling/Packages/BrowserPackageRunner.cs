@@ -7,7 +7,14 @@ using WebDnn.Tooling.Browser;
 namespace WebDnn.Tooling.Packages;
 
 /// <summary>Outputs and timings of running a package in the browser.</summary>
-public sealed record PackageRunResult(Dictionary<string, Tensor> Outputs, double LoadMs, IReadOnlyList<double> RunMs, string Backend)
+/// <param name="Outputs">Each output by name, in its manifest dtype.</param>
+/// <param name="LoadMs">Fetch + compile + first run.</param>
+/// <param name="RunMs">Each timed run after the first.</param>
+/// <param name="Backend">The backend that ran.</param>
+/// <param name="KernelMs">Profile mode: per timed run (the first run when there were none), each kernel's ms by manifest index; else empty.</param>
+/// <param name="ProfileUnavailable">Profile mode: why the backend could not time its kernels here (then <paramref name="KernelMs"/> is empty).</param>
+public sealed record PackageRunResult(Dictionary<string, Tensor> Outputs, double LoadMs, IReadOnlyList<double> RunMs, string Backend,
+    IReadOnlyList<double[]>? KernelMs = null, string? ProfileUnavailable = null)
 {
     public double MedianMs => Median(RunMs);
 
@@ -38,13 +45,23 @@ public static partial class BrowserPackageRunner
     private static partial System.Text.RegularExpressions.Regex PackageErrorRegex();
 
     private const string RunScript = """
-        async ({ backend, inputs, runs }) => {
+        async ({ backend, inputs, runs, profile }) => {
           const { load } = await import('/webdnn.mjs');
           const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u64: BigUint64Array,
                           u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array,
                           f16: Uint16Array };
           const t0 = performance.now();
-          const runner = await load('/', { backendOrder: [backend] });
+          const runner = await load('/', { backendOrder: [backend], profile });
+          const kernelMs = [];
+          let profileError = null;
+          const sample = () => {
+            if (!profile || profileError !== null) return;
+            try {
+              kernelMs.push(runner.kernelTimes().map((k) => k.ms));
+            } catch (e) {
+              profileError = e.message;
+            }
+          };
           const feeds = {};
           for (const inp of inputs) {
             const buf = await (await fetch('/__inputs/' + inp.file)).arrayBuffer();
@@ -53,11 +70,13 @@ public static partial class BrowserPackageRunner
           let out = await runner.run(feeds);
           const loadMs = performance.now() - t0;
           await globalThis.__webdnnProgress(`loaded on '${runner.backend}', first run done: ${loadMs.toFixed(1)} ms (fetch + compile + first run)`);
+          if (runs === 0) sample();
           const times = [];
           for (let i = 0; i < runs; i++) {
             const s = performance.now();
             out = await runner.run(feeds);
             times.push(performance.now() - s);
+            sample();
             await globalThis.__webdnnProgress(`run ${i + 1}/${runs}: ${times[i].toFixed(1)} ms`);
           }
           const outputs = {};
@@ -69,12 +88,16 @@ public static partial class BrowserPackageRunner
           }
           const used = runner.backend;
           runner.dispose();
-          return JSON.stringify({ loadMs, times, outputs, backend: used });
+          return JSON.stringify({ loadMs, times, outputs, backend: used, kernelMs, profileError });
         }
         """;
 
+    /// <summary>
+    /// Runs <paramref name="packageDir"/> on <paramref name="backend"/>: the first run, then <paramref name="runs"/> timed
+    /// ones; with <paramref name="profile"/> the runtime's profile mode times each kernel of each run (<see cref="PackageRunResult.KernelMs"/>).
+    /// </summary>
     public static async Task<PackageRunResult> RunAsync(string packageDir, IReadOnlyDictionary<string, Tensor> inputs, string backend, int runs = 0,
-        IProgress<string>? progress = null, CancellationToken ct = default)
+        IProgress<string>? progress = null, bool profile = false, CancellationToken ct = default)
     {
         var manifest = PackageWriter.ReadManifest(packageDir);
         using var server = new StaticServer(packageDir);
@@ -113,7 +136,7 @@ public static partial class BrowserPackageRunner
         string json;
         try
         {
-            json = await page.EvaluateAsync<string>(RunScript, new { backend, inputs = specs, runs }).ConfigureAwait(false);
+            json = await page.EvaluateAsync<string>(RunScript, new { backend, inputs = specs, runs, profile }).ConfigureAwait(false);
         }
         catch (Microsoft.Playwright.PlaywrightException e)
         {
@@ -140,7 +163,9 @@ public static partial class BrowserPackageRunner
             outputs[io.Name] = t;
         }
         var times = root.GetProperty("times").EnumerateArray().Select(e => e.GetDouble()).ToList();
-        return new PackageRunResult(outputs, root.GetProperty("loadMs").GetDouble(), times, root.GetProperty("backend").GetString()!);
+        var kernelMs = root.GetProperty("kernelMs").EnumerateArray().Select(r => r.EnumerateArray().Select(e => e.GetDouble()).ToArray()).ToList();
+        string? unavailable = root.GetProperty("profileError").ValueKind == JsonValueKind.String ? root.GetProperty("profileError").GetString() : null;
+        return new PackageRunResult(outputs, root.GetProperty("loadMs").GetDouble(), times, root.GetProperty("backend").GetString()!, kernelMs, unavailable);
     }
 
     /// <summary>Compiles <paramref name="modelPath"/> into a temporary package, runs it, deletes the package.</summary>
@@ -157,7 +182,7 @@ public static partial class BrowserPackageRunner
         try
         {
             PackageWriter.Write(compiled.Program!, dir, [backend], progress);
-            return await RunAsync(dir, inputs, backend, runs, progress, ct).ConfigureAwait(false);
+            return await RunAsync(dir, inputs, backend, runs, progress, ct: ct).ConfigureAwait(false);
         }
         finally
         {

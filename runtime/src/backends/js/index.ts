@@ -1,7 +1,7 @@
 // The js backend: one ArrayBuffer arena laid out by the compiler's memory plan, the weight region as a second
 // buffer, a typed-array view per buffer id, and the generated kernels.js run in order.
 
-import { describeKernel, registerBackend, type Backend, type BackendSession, type LoadedPackage } from '../../backend.js';
+import { registerBackend, runSteps, type Backend, type BackendOptions, type BackendSession, type LoadedPackage } from '../../backend.js';
 import type { ManifestBuffer } from '../../manifest.generated.js';
 import type { KernelArray } from '../../tensor.js';
 import { elementCount } from '../../tensor.js';
@@ -27,7 +27,7 @@ export const jsBackend: Backend = {
   name: 'js',
   priority: 100,
   unavailableReason: () => Promise.resolve(null),
-  async create(pkg: LoadedPackage): Promise<BackendSession> {
+  async create(pkg: LoadedPackage, options: BackendOptions): Promise<BackendSession> {
     const { entry } = pkg;
     const arena = new ArrayBuffer(entry.arenaBytes);
     const weights = pkg.weights.buffer.slice(pkg.weights.byteOffset, pkg.weights.byteOffset + pkg.weights.byteLength) as ArrayBuffer;
@@ -41,20 +41,17 @@ export const jsBackend: Backend = {
     if (kernels.length !== entry.kernels.length) {
       throw new Error(`${MODULE} has ${kernels.length} kernels, the manifest lists ${entry.kernels.length}`);
     }
+    const steps = kernels.map((fn) => () => fn(bufs));
+    const times = options.profile ? new Float64Array(steps.length) : null;
     const inputs = entry.inputs.map((id) => bufs[id]);
     const outputs = entry.outputs.map((id) => bufs[id]);
     return {
       run(values: KernelArray[]): Promise<KernelArray[]> {
         values.forEach((v, i) => inputs[i].set(v));
-        for (let i = 0; i < kernels.length; i++) {
-          try {
-            kernels[i](bufs);
-          } catch (e) {
-            return Promise.reject(new Error(`webdnn: ${describeKernel(pkg, i)} failed: ${(e as Error).message}`));
-          }
-        }
+        runSteps(pkg, steps, times);
         return Promise.resolve(outputs.map((o) => o.slice()));
       },
+      kernelTimes: () => times,
       dispose(): void {
         bufs.length = 0;
       },

@@ -3,7 +3,7 @@
 // function per native kernel taking byte addresses; the other kernels run the js backend's generated functions
 // (fallback.js) on typed-array views into the same memory. The manifest's kernel entry says which: "k3" or "js:0".
 
-import { registerBackend, type Backend, type BackendSession, type LoadedPackage } from '../../backend.js';
+import { registerBackend, runSteps, type Backend, type BackendOptions, type BackendSession, type LoadedPackage } from '../../backend.js';
 import type { ManifestBuffer } from '../../manifest.generated.js';
 import type { KernelArray } from '../../tensor.js';
 import { elementCount } from '../../tensor.js';
@@ -63,7 +63,7 @@ export const wasmBackend: Backend = {
     if (!validates(SIMD_PROBE)) return Promise.resolve('WebAssembly SIMD128 is not supported');
     return Promise.resolve(null);
   },
-  async create(pkg: LoadedPackage): Promise<BackendSession> {
+  async create(pkg: LoadedPackage, options: BackendOptions): Promise<BackendSession> {
     const { entry } = pkg;
     const relaxed = pkg.hasFile(RELAXED_FILE) && relaxedSimdAvailable();
     const bytes = await pkg.file(relaxed ? RELAXED_FILE : SIMD_FILE);
@@ -120,14 +120,16 @@ export const wasmBackend: Backend = {
       const wasmFn = fn as WasmKernel;
       return () => wasmFn(...args);
     });
+    const times = options.profile ? new Float64Array(steps.length) : null;
     const inputs = entry.inputs.map((id) => bufs[id]);
     const outputs = entry.outputs.map((id) => bufs[id]);
     return {
       run(values: KernelArray[]): Promise<KernelArray[]> {
         values.forEach((v, i) => inputs[i].set(v));
-        for (const s of steps) s();
+        runSteps(pkg, steps, times);
         return Promise.resolve(outputs.map((o) => o.slice()));
       },
+      kernelTimes: () => times,
       dispose(): void {
         bufs.length = 0;
         steps.length = 0;

@@ -3,7 +3,7 @@
 // per weight, bind groups made once. A run writes the inputs, records every kernel into one compute pass of one
 // command encoder, copies only the outputs to a staging buffer and maps it.
 
-import { registerBackend, type Backend, type BackendSession, type LoadedPackage } from '../../backend.js';
+import { registerBackend, type Backend, type BackendOptions, type BackendSession, type LoadedPackage } from '../../backend.js';
 import type { ManifestBuffer } from '../../manifest.generated.js';
 import type { KernelArray } from '../../tensor.js';
 import { elementCount } from '../../tensor.js';
@@ -50,7 +50,7 @@ function profiling(): boolean {
   return (globalThis as { WEBDNN_WEBGPU_PROFILE?: boolean }).WEBDNN_WEBGPU_PROFILE === true;
 }
 
-async function create(pkg: LoadedPackage): Promise<BackendSession> {
+async function create(pkg: LoadedPackage, options: BackendOptions): Promise<BackendSession> {
   const { entry } = pkg;
   const ad = await adapter();
   if (!ad) throw new Error('no WebGPU adapter');
@@ -71,7 +71,8 @@ async function create(pkg: LoadedPackage): Promise<BackendSession> {
   };
   if (largestBinding > 134217728) need('maxStorageBufferBindingSize', largestBinding);
   if (largestBuffer > 268435456) need('maxBufferSize', largestBuffer);
-  const profile = profiling() && ad.features.has('timestamp-query');
+  // BackendOptions.profile (webdnn run --profile) asks for the same timestamp-query mode as WEBDNN_WEBGPU_PROFILE.
+  const profile = (profiling() || options.profile === true) && ad.features.has('timestamp-query');
   const device: GpuDevice = await ad.requestDevice({ requiredLimits, requiredFeatures: profile ? ['timestamp-query'] : [] });
   // A fresh adapter is needed after a device loss (an adapter hands out one device).
   adapterPromise = null;
@@ -81,7 +82,9 @@ async function create(pkg: LoadedPackage): Promise<BackendSession> {
   });
 
   try {
-    return await setUp(pkg, device, arenaSize, profile, () => lost);
+    const session = await setUp(pkg, device, arenaSize, profile, () => lost);
+    if (options.profile && !profile) session.kernelTimes = () => 'this WebGPU adapter has no timestamp-query feature';
+    return session;
   } catch (e) {
     device.destroy();
     throw e;
@@ -249,6 +252,7 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
   if (setupError || setupOom) throw new Error(`setting up the GPU buffers failed: ${(setupError ?? setupOom)!.message}`);
 
   let queue: Promise<unknown> = Promise.resolve();
+  const lastTimes = profile ? new Float64Array(entry.kernels.length) : null;
   const runOnce = async (values: KernelArray[]): Promise<KernelArray[]> => {
     const why = lostReason();
     if (why) throw new Error(`webdnn: the WebGPU device was lost (${why}); load the model again`);
@@ -309,6 +313,7 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
         times[st.kernel].ms += Number(t[2 * j + 1] - t[2 * j]) / 1e6;
       });
       (globalThis as { WEBDNN_WEBGPU_TIMES?: KernelTime[] }).WEBDNN_WEBGPU_TIMES = times;
+      times.forEach((x, i) => (lastTimes![i] = x.ms));
     }
     const after = lostReason();
     if (after) throw new Error(`webdnn: the WebGPU device was lost (${after}); load the model again`);
@@ -321,6 +326,7 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
       queue = next.catch(() => undefined);
       return next;
     },
+    kernelTimes: () => lastTimes,
     dispose(): void {
       for (const b of gpuBuffers) b.destroy();
       query?.set.destroy();
