@@ -33,6 +33,7 @@ public static class WasmWriter
         NormKernel n => NormWasm.Supports(n),
         SoftmaxKernel s => SoftmaxWasm.Supports(s),
         CopyKernel c => CopyWasm.Supports(c),
+        ConvTransposeKernel t => ConvTransposeWasm.Supports(t),
         _ => false,
     };
 
@@ -76,6 +77,7 @@ public static class WasmWriter
                 NormKernel n => Void(() => NormWasm.Emit(f, n)),
                 SoftmaxKernel s => Void(() => SoftmaxWasm.Emit(f, s)),
                 CopyKernel c => Void(() => CopyWasm.Emit(f, c)),
+                ConvTransposeKernel t => ConvTransposeWasm.Emit(ctx, f, t),
                 _ => throw new InvalidOperationException(k.Primitive),
             };
             string name = $"k{i}";

@@ -163,3 +163,36 @@ public sealed partial class WasmBackendTests
         Check(pb, expectNative: 6);
     }
 }
+
+/// <summary>The wasm conv_transpose kernel (one GEMM per tap, scattered into the output).</summary>
+public sealed partial class WasmBackendTests
+{
+    [Theory]
+    [InlineData(3, 2, 1, 1, 1, true)]
+    [InlineData(3, 1, 1, 1, 0, false)]
+    [InlineData(4, 2, 1, 1, 0, true)]
+    [InlineData(3, 2, 0, 2, 1, true)]
+    [InlineData(1, 3, 0, 1, 2, false)]
+    public void ConvTranspose_taps_as_gemms(int k, int stride, int pad, int dilation, int outputPadding, bool bias)
+    {
+        var pb = new ProgramBuilder();
+        int c = 5, m = 6, h = 7, w = 9;
+        var x = pb.Input("x", F, [2, c, h, w]);
+        var wt = pb.Weight(F, [c, m, k, k]);
+        int span = dilation * (k - 1) + 1;
+        int oh = (h - 1) * stride + span - 2 * pad + outputPadding, ow = (w - 1) * stride + span - 2 * pad + outputPadding;
+        var ins = new List<KernelBuffer> { x, wt };
+        if (bias)
+        {
+            ins.Add(pb.Weight(F, [m]));
+        }
+        var res = pb.Input("res", F, [2, m, oh, ow]);
+        ins.Add(res);
+        var o = pb.Act(F, 2, m, oh, ow);
+        var epi = Expr.Un(UnaryOp.Relu, Expr.Bin(BinaryOp.Add, Expr.In(0, F), Expr.In(1, F)));
+        pb.Add(new ConvTransposeKernel(1, [stride, stride], [pad, pad, pad + outputPadding, pad + outputPadding], [dilation, dilation], bias, epi, bias ? 3 : 2)
+        { Inputs = [.. ins], Outputs = [o] });
+        pb.Output("y", o);
+        Check(pb, expectNative: 1);
+    }
+}
