@@ -34,6 +34,7 @@ public static class WasmWriter
         SoftmaxKernel s => SoftmaxWasm.Supports(s),
         CopyKernel c => CopyWasm.Supports(c),
         ConvTransposeKernel t => ConvTransposeWasm.Supports(t),
+        PoolKernel p => PoolWasm.Supports(p),
         _ => false,
     };
 
@@ -78,6 +79,7 @@ public static class WasmWriter
                 SoftmaxKernel s => Void(() => SoftmaxWasm.Emit(f, s)),
                 CopyKernel c => Void(() => CopyWasm.Emit(f, c)),
                 ConvTransposeKernel t => ConvTransposeWasm.Emit(ctx, f, t),
+                PoolKernel p => PoolWasm.Emit(f, p),
                 _ => throw new InvalidOperationException(k.Primitive),
             };
             string name = $"k{i}";

@@ -196,3 +196,39 @@ public sealed partial class WasmBackendTests
         Check(pb, expectNative: 1);
     }
 }
+
+/// <summary>The wasm pool kernel (padded scratch plane, four output columns per step).</summary>
+public sealed partial class WasmBackendTests
+{
+    [Theory]
+    [InlineData(PoolKind.Max, 3, 2, 0, 1, true, false)]
+    [InlineData(PoolKind.Max, 3, 1, 1, 1, false, false)]
+    [InlineData(PoolKind.Max, 2, 3, 1, 2, true, false)]
+    [InlineData(PoolKind.Average, 3, 2, 1, 1, true, false)]
+    [InlineData(PoolKind.Average, 3, 2, 1, 1, true, true)]
+    [InlineData(PoolKind.Average, 2, 1, 0, 1, false, true)]
+    [InlineData(PoolKind.Average, 4, 3, 2, 1, true, false)]
+    public void Pool_max_and_average_with_pads_and_ceil_mode(PoolKind kind, int k, int stride, int pad, int dilation, bool ceil, bool includePad)
+    {
+        var pb = new ProgramBuilder();
+        int h = 11, w = 13;
+        var x = pb.Input("x", F, [2, 3, h, w]);
+        int span = dilation * (k - 1) + 1;
+        int Out(int len)
+        {
+            double o = (double)(len + 2 * pad - span) / stride;
+            int n = (ceil ? (int)Math.Ceiling(o) : (int)Math.Floor(o)) + 1;
+            // ONNX: with ceil_mode the last window must start inside the input or its left pad
+            return ceil && (n - 1) * stride >= len + pad ? n - 1 : n;
+        }
+        int oh = Out(h), ow = Out(w);
+        var o = pb.Act(F, 2, 3, oh, ow);
+        pb.Add(new PoolKernel(kind, [k, k], [stride, stride], [pad, pad, pad, pad], [dilation, dilation], includePad, 2) { Inputs = [x], Outputs = [o] });
+        pb.Output("y", o);
+        // global average pool ([1, 1] output, the window the whole plane)
+        var g = pb.Act(F, 2, 3, 1, 1);
+        pb.Add(new PoolKernel(PoolKind.Average, [h, w], [1, 1], [0, 0, 0, 0], [1, 1], false, 2) { Inputs = [x], Outputs = [g] });
+        pb.Output("global", g);
+        Check(pb, expectNative: 2);
+    }
+}
