@@ -18,7 +18,8 @@ public sealed class WasmBackend : IBackend
         RepackWeights: true,
         new Dictionary<string, IReadOnlyList<string>>
         {
-            ["conv"] = [KernelAlgorithms.Direct, KernelAlgorithms.Gemm1x1, KernelAlgorithms.ImplicitGemm, KernelAlgorithms.Depthwise],
+            ["conv"] = [KernelAlgorithms.Direct, KernelAlgorithms.Gemm1x1, KernelAlgorithms.ImplicitGemm, KernelAlgorithms.Depthwise,
+                KernelAlgorithms.WinogradF4, KernelAlgorithms.WinogradF2],
             ["matmul"] = [KernelAlgorithms.Direct, KernelAlgorithms.Gemm],
         },
         new Dictionary<string, ActivationLayout>());

@@ -9,7 +9,8 @@ namespace WebDnn.Backends.Wasm;
 /// Packs, at compile time, the weights of the kernels the wasm backend runs natively into the panel layout of its GEMM
 /// microkernel: a conv weight [M, C, kh, kw] (A of the GEMM) into [⌈M/MR⌉][C·kh·kw][MR] (stored with the shape
 /// [⌈M/MR⌉·MR, C, kh, kw], zero rows at the end), a constant 2-d matmul B [K, N] into [⌈N/NR⌉][K][NR] (stored as
-/// [K, ⌈N/NR⌉·NR], zero columns at the end). The microkernel then reads both with unit stride. Only this backend's
+/// [K, ⌈N/NR⌉·NR], zero columns at the end); a Winograd conv weight into its α² transformed A matrices
+/// (<see cref="WinogradWasm.PackWeight"/>). The microkernel then reads both with unit stride. Only this backend's
 /// package entry lists the packed shards, so a user downloads each weight once.
 /// </summary>
 public sealed class WasmPackWeights : PackWeights
@@ -30,6 +31,8 @@ public sealed class WasmPackWeights : PackWeights
         }
         switch (k)
         {
+            case ConvKernel c when WinogradWasm.Fits(c) && c.WeightLayout is null:
+                return WinogradWasm.PackWeight(c, weight);
             case ConvKernel c when ConvWasm.Supports(c) && c.WeightLayout is null:
                 {
                     var s = weight.Shape;

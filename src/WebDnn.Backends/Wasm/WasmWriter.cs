@@ -28,7 +28,7 @@ public static class WasmWriter
     public static bool IsNative(Kernel k) => k switch
     {
         ElementwiseKernel e => ElementwiseWasm.Supports(e),
-        ConvKernel c => ConvWasm.Supports(c) || DepthwiseWasm.Supports(c),
+        ConvKernel c => ConvWasm.Supports(c) || DepthwiseWasm.Supports(c) || WinogradWasm.Supports(c),
         MatMulKernel m => MatMulWasm.Supports(m),
         NormKernel n => NormWasm.Supports(n),
         SoftmaxKernel s => SoftmaxWasm.Supports(s),
@@ -73,6 +73,7 @@ public static class WasmWriter
             {
                 ElementwiseKernel e => Void(() => ElementwiseWasm.Emit(f, e)),
                 ConvKernel c when DepthwiseWasm.Supports(c) => DepthwiseWasm.Emit(f, c),
+                ConvKernel c when WinogradWasm.Supports(c) => WinogradWasm.Emit(ctx, f, c),
                 ConvKernel c => ConvWasm.Emit(ctx, f, c),
                 MatMulKernel m => Void(() => MatMulWasm.Emit(ctx, f, m)),
                 NormKernel n => Void(() => NormWasm.Emit(f, n)),

@@ -30,11 +30,14 @@ public sealed partial class WasmBackendTests : IDisposable
 
     private static readonly DataType F = DataType.Float32;
 
-    /// <summary>Compiles for wasm, runs both module variants, compares; returns the kernels' manifest entries.</summary>
-    private List<string?> Check(ProgramBuilder pb, int expectNative, double atol = F32Atol)
+    /// <summary>
+    /// Compiles for wasm (or <paramref name="backend"/>, a wasm backend with another target), runs both module variants,
+    /// compares; returns the kernels' manifest entries.
+    /// </summary>
+    private List<string?> Check(ProgramBuilder pb, int expectNative, double atol = F32Atol, IBackend? backend = null)
     {
         string pkg = Path.Combine(_dir, "pkg");
-        var manifest = PackageWriter.Write(pb.Program, pkg, ["wasm"]);
+        var manifest = backend is null ? PackageWriter.Write(pb.Program, pkg, ["wasm"]) : PackageWriter.Write(pb.Program, pkg, [backend]);
         var entries = manifest.Backends["wasm"].Kernels.Select(k => k.Entry).ToList();
         Assert.Equal(expectNative, entries.Count(e => e is not null && !e.StartsWith("js:", StringComparison.Ordinal)));
         var wasm = manifest.Backends["wasm"];
