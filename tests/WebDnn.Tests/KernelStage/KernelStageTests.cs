@@ -56,6 +56,31 @@ public sealed class KernelStageTests
     }
 
     [Fact]
+    public void Winograd_variant_is_the_one_with_fewer_multiplies_and_only_where_it_pays()
+    {
+        var pb = new ProgramBuilder();
+        var big = Conv(pb, pb.Input("big", F, [1, 32, 28, 28]), 32, 3);         // F(4×4): 36·7·8 / 28² = 2.6 multiplies per output
+        var seven = Conv(pb, pb.Input("seven", F, [1, 32, 7, 7]), 32, 3);       // F(2×2): 16·4·4 / 7² = 5.2 (F(4×4) 5.9, rows rounded to 4 tiles)
+        var tiny = Conv(pb, pb.Input("tiny", F, [1, 32, 3, 3]), 32, 3);         // F(2×2) 16·2·4 / 3² = 14 > 9: implicit GEMM
+        var x = pb.Input("dyn", F, [1, 32, 28, 28]);
+        var dyn = new ConvKernel(1, [1, 1], [1, 1, 1, 1], [1, 1], false, null, 2)   // weight computed at run time: nothing to transform
+        {
+            Inputs = [x, pb.Input("w", F, [32, 32, 3, 3])],
+            Outputs = [pb.Act(F, 1, 32, 28, 28)],
+        };
+        foreach (var k in new[] { big, seven, tiny, dyn })
+        {
+            pb.Add(k);
+            pb.Output($"y{pb.Program.Outputs.Count}", k.Output);
+        }
+        var target = Make(convAlgorithms: [KernelAlgorithms.ImplicitGemm, KernelAlgorithms.WinogradF4, KernelAlgorithms.WinogradF2]);
+        var tp = TargetProgram.Run(pb.Program, target, KernelPipelines.Standard());
+        Assert.Equal([KernelAlgorithms.WinogradF4, KernelAlgorithms.WinogradF2, KernelAlgorithms.ImplicitGemm, KernelAlgorithms.ImplicitGemm],
+            tp.Program.Kernels.Select(k => k.Algorithm));
+        Assert.Equal(2.25, ChooseAlgorithms.WinogradMultiplies(4, 16, 16, 4));
+    }
+
+    [Fact]
     public void Layouts_meet_only_at_the_edges_of_a_layout_aware_chain()
     {
         var pb = new ProgramBuilder();
