@@ -115,20 +115,12 @@ internal static class ConvWasm
             f.LocalGet(outP).LocalGet(yOff).Op(WasmOpcode.I32Add);
             colOffset();
             f.Op(WasmOpcode.I32Add);
-            if (k.HasBias)
+            BiasAndOperands(f, k, nEpi, () =>
             {
-                f.LocalGet(2);
-            }
-            else
-            {
-                f.I32Const(0);
-            }
-            for (int e = 0; e < nEpi; e++)
-            {
-                f.LocalGet(k.EpilogueFirstInput + e).LocalGet(yOff).Op(WasmOpcode.I32Add);
+                f.LocalGet(yOff).Op(WasmOpcode.I32Add);
                 colOffset();
                 f.Op(WasmOpcode.I32Add);
-            }
+            });
             f.Call(gemm);
         }
         // column byte offset of tile t: t·cols·4
@@ -149,6 +141,27 @@ internal static class ConvWasm
         f.LocalGet(bn).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(bn).I32Const(n).Op(WasmOpcode.I32LtS).BrIf(0);
         f.End();
         return unit ? 0 : (long)kk * cols * 4;
+    }
+
+    /// <summary>
+    /// Pushes the bias argument of a conv's helper (param 2, or 0 without bias) and the address of each epilogue operand,
+    /// to which <paramref name="addOffset"/> adds the offset of the block.
+    /// </summary>
+    internal static void BiasAndOperands(FunctionBody f, ConvKernel k, int nEpi, Action addOffset)
+    {
+        if (k.HasBias)
+        {
+            f.LocalGet(2);
+        }
+        else
+        {
+            f.I32Const(0);
+        }
+        for (int e = 0; e < nEpi; e++)
+        {
+            f.LocalGet(k.EpilogueFirstInput + e);
+            addOffset();
+        }
     }
 
     /// <summary>

@@ -88,6 +88,26 @@ internal static class WasmExpr
         }
     }
 
+    /// <summary>
+    /// Applies a kernel's fused epilogue to the v128 on the stack: input 0 is that value (kept in local <paramref name="tmp"/>),
+    /// input i ≥ 1 the <paramref name="lanes"/> lanes at param (<paramref name="firstOperand"/> + i − 1) + local
+    /// <paramref name="offset"/> + <paramref name="off"/> (the operands have the output's shape).
+    /// </summary>
+    public static void Epilogue(FunctionBody f, Expr e, int tmp, int firstOperand, int offset, uint off, int lanes)
+    {
+        f.LocalSet(tmp);
+        Emit(f, e, i =>
+        {
+            if (i == 0)
+            {
+                f.LocalGet(tmp);
+                return;
+            }
+            f.LocalGet(firstOperand + i - 1).LocalGet(offset).Op(WasmOpcode.I32Add);
+            WasmMem.Load(f, off, lanes);
+        });
+    }
+
     private static void Unary(FunctionBody f, UnaryOp op, Action arg)
     {
         switch (op)

@@ -172,18 +172,7 @@ internal static class WinogradWasm
             f.End();
             f.LocalGet(scratchP).I32Const(mAt).Op(WasmOpcode.I32Add);
             f.LocalGet(outP).LocalGet(yOff).Op(WasmOpcode.I32Add);
-            if (k.HasBias)
-            {
-                f.LocalGet(2);
-            }
-            else
-            {
-                f.I32Const(0);
-            }
-            for (int e = 0; e < nEpi; e++)
-            {
-                f.LocalGet(k.EpilogueFirstInput + e).LocalGet(yOff).Op(WasmOpcode.I32Add);
-            }
+            ConvWasm.BiasAndOperands(f, k, nEpi, () => f.LocalGet(yOff).Op(WasmOpcode.I32Add));
             f.LocalGet(ty0).I32Const(rows).Call(outT);
         }
 
@@ -412,17 +401,7 @@ internal static class WinogradWasm
                     }
                     if (k.Epilogue is { } epi)
                     {
-                        f.LocalSet(v);
-                        WasmExpr.Emit(f, epi, n =>
-                        {
-                            if (n == 0)
-                            {
-                                f.LocalGet(v);
-                                return;
-                            }
-                            f.LocalGet(Bias + n).LocalGet(go).Op(WasmOpcode.I32Add);
-                            WasmMem.Load(f, off, lanes);
-                        });
+                        WasmExpr.Epilogue(f, epi, v, Bias + 1, go, off, lanes);
                     }
                     WasmMem.Store(f, off, lanes);
                 }
