@@ -168,8 +168,7 @@ internal static class WinogradWasm
             f.LocalGet(scratchP).LocalGet(xi).I32Const(checked(p.C * p.Tb * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).I32Const(vAt).Op(WasmOpcode.I32Add);
             f.LocalGet(scratchP).LocalGet(xi).I32Const(checked(p.M * p.Tb * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).I32Const(mAt).Op(WasmOpcode.I32Add);
             f.I32Const(0).Call(gemm);
-            f.LocalGet(xi).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(xi).I32Const(p.A2).Op(WasmOpcode.I32LtS).BrIf(0);
-            f.End();
+            Next(f, xi, () => f.I32Const(p.A2));
             f.LocalGet(scratchP).I32Const(mAt).Op(WasmOpcode.I32Add);
             f.LocalGet(outP).LocalGet(yOff).Op(WasmOpcode.I32Add);
             ConvWasm.BiasAndOperands(f, k, nEpi, () => f.LocalGet(yOff).Op(WasmOpcode.I32Add));
@@ -186,16 +185,14 @@ internal static class WinogradWasm
             f.Loop();
             f.LocalGet(b).I32Const(p.R).Op(WasmOpcode.I32Mul).LocalSet(ty0);
             Band(p.R, gemmFull);
-            f.LocalGet(b).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(b).I32Const(fullBands).Op(WasmOpcode.I32LtS).BrIf(0);
-            f.End();
+            Next(f, b, () => f.I32Const(fullBands));
         }
         if (rem > 0)
         {
             f.I32Const(fullBands * p.R).LocalSet(ty0);
             Band(rem, gemmLast);
         }
-        f.LocalGet(bn).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(bn).I32Const(p.N).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
+        Next(f, bn, () => f.I32Const(p.N));
         return (long)p.PBytes + p.VBytes + p.MBytes;
     }
 
@@ -236,10 +233,8 @@ internal static class WinogradWasm
             f.LocalGet(d).I32Const(hi * 4).Op(WasmOpcode.I32Add).I32Const(0).I32Const((p.Wp - hi) * 4).MemoryFill();
         }
         f.End();
-        f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(r).LocalGet(Rows).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
-        f.LocalGet(ch).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(ch).I32Const(p.C).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
+        Next(f, r, () => f.LocalGet(Rows));
+        Next(f, ch, () => f.I32Const(p.C));
         return f;
     }
 
@@ -319,10 +314,8 @@ internal static class WinogradWasm
         f.LocalGet(vb).I32Const(Lanes * 4).Op(WasmOpcode.I32Add).LocalSet(vb);
         f.LocalGet(g).I32Const(1).Op(WasmOpcode.I32Sub).LocalTee(g).BrIf(0);
         f.End();
-        f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(r).LocalGet(Rows).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
-        f.LocalGet(c).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(c).I32Const(p.C).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
+        Next(f, r, () => f.LocalGet(Rows));
+        Next(f, c, () => f.I32Const(p.C));
         return f;
     }
 
@@ -454,11 +447,17 @@ internal static class WinogradWasm
         {
             Row(m);
         }
-        f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(r).LocalGet(rowsP).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
-        f.LocalGet(oc).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(oc).I32Const(p.M).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
+        Next(f, r, () => f.LocalGet(rowsP));
+        Next(f, oc, () => f.I32Const(p.M));
         return f;
+    }
+
+    /// <summary>Ends a counted loop: v += 1, back to its start while v &lt; the limit <paramref name="limit"/> pushes.</summary>
+    private static void Next(FunctionBody f, int v, Action limit)
+    {
+        f.LocalGet(v).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(v);
+        limit();
+        f.Op(WasmOpcode.I32LtS).BrIf(0).End();
     }
 
     private static int[] Locals(FunctionBody f, int n) => [.. Enumerable.Range(0, n).Select(_ => f.Local(ValType.V128))];
