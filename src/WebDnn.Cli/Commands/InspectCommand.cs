@@ -88,7 +88,19 @@ public static class InspectCommand
             return InspectPackage.Run(io, path, json);
         }
         var g = OnnxImporter.Load(path);
-        InputShapes.Resolve(g, ModelFiles.ParseShapes(shapes), requireStatic: false); // unknown --shape names are refused up front
+        // Unknown --shape names are refused up front; symbols (--shape batch=1) become the whole shapes of the inputs with them.
+        var resolved = InputShapes.Resolve(g, ModelFiles.ParseShapes(shapes), requireStatic: false);
+        // A symbolic dimension without a size is fine for inspect: everything up to lowering is shown, and the note says
+        // which --shape gives kernels, FLOPs and memory (lowering needs static shapes).
+        string? staticNote = null;
+        try
+        {
+            InputShapes.Resolve(g, ModelFiles.ParseShapes(shapes), requireStatic: true);
+        }
+        catch (UsageException e)
+        {
+            staticNote = $"kernels, FLOPs and memory not shown: {e.Message}";
+        }
         var imported = g.OpHistogram();
         int importedNodes = g.Nodes.Count;
         var unsupported = OpRegistry.Unsupported(g).ToList();
@@ -133,20 +145,27 @@ public static class InspectCommand
         if (unsupported.Count == 0)
         {
             var passes = new List<PassReport> { new("import", importedNodes, 0) };
-            var settings = new CompileSettings { Level = level, Shapes = ModelFiles.ParseShapes(shapes), Backends = backends };
+            var settings = new CompileSettings { Level = level, Shapes = resolved, Backends = backends };
             try
             {
                 ModelCompiler.Optimize(g, settings, passes);
                 info["optimizedOperators"] = Histogram(g.OpHistogram());
-                var program = Lowering.Lowerer.Lower(g);
-                info["flops"] = program.TotalFlops;
-                info["kernels"] = Histogram(program.Kernels.GroupBy(k => k.Primitive).Select(gr => new KeyValuePair<string, int>(gr.Key, gr.Count())).OrderByDescending(kv => kv.Value).ToList());
-                var targets = new JsonObject();
-                foreach (var b in backends.Select(n => BackendRegistry.Find(n)!))
+                if (staticNote is not null)
                 {
-                    targets[b.Name] = TargetInfo(program, b);
+                    info["note"] = staticNote;
                 }
-                info["backends"] = targets;
+                else
+                {
+                    var program = Lowering.Lowerer.Lower(g);
+                    info["flops"] = program.TotalFlops;
+                    info["kernels"] = Histogram(program.Kernels.GroupBy(k => k.Primitive).Select(gr => new KeyValuePair<string, int>(gr.Key, gr.Count())).OrderByDescending(kv => kv.Value).ToList());
+                    var targets = new JsonObject();
+                    foreach (var b in backends.Select(n => BackendRegistry.Find(n)!))
+                    {
+                        targets[b.Name] = TargetInfo(program, b);
+                    }
+                    info["backends"] = targets;
+                }
             }
             catch (WebDnnException e)
             {
@@ -186,6 +205,10 @@ public static class InspectCommand
         else if (compileError is not null)
         {
             io.Err.WriteLine($"error: {Display.EscapeLines(compileError)}");
+        }
+        else if (staticNote is not null)
+        {
+            io.Err.WriteLine($"note: {Display.EscapeLines(staticNote)}");
         }
         return exit;
     }

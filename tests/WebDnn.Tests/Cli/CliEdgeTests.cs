@@ -87,6 +87,22 @@ public sealed class CliEdgeTests : IDisposable
         Assert.Contains("no input and no symbolic dimension", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Inspect_shows_a_symbolic_model_and_says_which_shape_gives_kernels()
+    {
+        var model = SymbolicModel().Save(_dir.File("s.onnx"));
+        var (code, stdout, err) = Run("inspect", model);
+        Assert.True(code == ExitCodes.Success, err);
+        Assert.Contains("Add", stdout, StringComparison.Ordinal);
+        Assert.Contains("note: kernels, FLOPs and memory not shown: input(s) with symbolic dimensions need a size", err, StringComparison.Ordinal);
+        Assert.Contains("--shape N=1", err, StringComparison.Ordinal);
+        // With the size: kernels and memory, no note.
+        (code, stdout, err) = Run("inspect", model, "--shape", "N=2", "--json");
+        Assert.True(code == ExitCodes.Success, err);
+        Assert.Contains("\"kernels\"", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("note:", err, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("a=0,4", "'0' is not a valid dimension")]
     [InlineData("a=2,5", "dimension 1 is fixed to 4 in the model, not 5")]
