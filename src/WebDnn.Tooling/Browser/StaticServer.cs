@@ -172,7 +172,8 @@ public sealed partial class StaticServer : IDisposable
 
     public void Dispose() => Stop();
 
-    private static int FreePort()
+    /// <summary>A TCP port on 127.0.0.1 that was free a moment ago (the OS's pick).</summary>
+    public static int FreePort()
     {
         var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();

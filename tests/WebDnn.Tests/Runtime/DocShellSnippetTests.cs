@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
 using WebDnn.Core;
 using WebDnn.Onnx.Protos;
 using WebDnn.Tests.Support;
 using WebDnn.Tooling;
+using WebDnn.Tooling.Browser;
 
 namespace WebDnn.Tests.Runtime;
 
@@ -127,7 +127,7 @@ public sealed partial class DocShellSnippetTests : IDisposable
     /// <summary>Runs a `webdnn serve` line on a free port until it answers for the first model.json under its folder, then stops it.</summary>
     private static async Task ServeOnce(string work, string command, int line)
     {
-        int port = FreePort();
+        int port = StaticServer.FreePort();
         string withPort = Regex.IsMatch(command, @"--port \d+") ? Regex.Replace(command, @"--port \d+", $"--port {port}") : $"{command} --port {port}";
         string folder = Path.Combine(work, command.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]);
         string manifest = Path.GetRelativePath(folder, Directory.EnumerateFiles(folder, "model.json", SearchOption.AllDirectories).First()).Replace('\\', '/');
@@ -166,14 +166,5 @@ public sealed partial class DocShellSnippetTests : IDisposable
             await proc.WaitForExitAsync();
         }
         _ = await stderr;
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }
