@@ -56,6 +56,70 @@ async function loadInputs(cfg) {
   return inputs;
 }
 
+// ---- wasm memory of each engine ----------------------------------------------------------------------
+// onnxruntime-web and TF.js expose no handle on their WebAssembly.Memory, so every memory an instantiation imports or
+// exports is noted with the engine loading at the time; after its runs, memory.buffer.byteLength is its peak (wasm
+// memory only grows). Ours reports its own (Runner.memoryBytes()).
+
+const memories = [];
+let loadingEngine = null;
+function noteMemories(imports, instance) {
+  const seen = (m) => {
+    if (m instanceof WebAssembly.Memory && !memories.some((x) => x.memory === m)) memories.push({ owner: loadingEngine, memory: m });
+  };
+  for (const ns of Object.values(imports ?? {})) for (const v of Object.values(ns ?? {})) seen(v);
+  for (const v of Object.values(instance?.exports ?? {})) seen(v);
+}
+{
+  const wa = WebAssembly;
+  const { instantiate, instantiateStreaming, Instance } = wa;
+  wa.instantiate = async (src, imports) => {
+    const r = await instantiate.call(wa, src, imports);
+    noteMemories(imports, r instanceof Instance ? r : r.instance);
+    return r;
+  };
+  if (instantiateStreaming) {
+    wa.instantiateStreaming = async (src, imports) => {
+      const r = await instantiateStreaming.call(wa, src, imports);
+      noteMemories(imports, r.instance);
+      return r;
+    };
+  }
+  wa.Instance = new Proxy(Instance, {
+    construct(target, args) {
+      const i = Reflect.construct(target, args);
+      noteMemories(args[1], i);
+      return i;
+    },
+  });
+}
+
+/** { bytes, source } or { na }: what an engine holds in linear memory after its runs. */
+function engineMemory(e, engine) {
+  if (e.engine === 'webdnn') {
+    const bytes = engine.memoryBytes();
+    if (bytes === null) return { na: 'n/a: the runtime does not report this backend\'s memory' };
+    const source = { wasm: 'wasm memory.buffer.byteLength', js: 'arena + weight ArrayBuffers', webgpu: 'GPU buffers' }[e.backend] ?? 'Runner.memoryBytes()';
+    return { bytes, source };
+  }
+  const own = memories.filter((m) => m.owner === e.id);
+  if (own.length > 0) return { bytes: own.reduce((n, m) => n + m.memory.buffer.byteLength, 0), source: `wasm memory.buffer.byteLength (${own.length} memor${own.length === 1 ? 'y' : 'ies'})` };
+  return { na: `n/a: no WebAssembly.Memory was instantiated while ${e.engine} ${e.backend} loaded${e.backend === 'webgpu' ? ' (its tensors live in GPU buffers)' : ''}` };
+}
+
+/** The whole page's memory by performance.measureUserAgentSpecificMemory (cross-origin isolated pages only), or why not. */
+async function pageMemory() {
+  if (!self.crossOriginIsolated) return { na: 'n/a: the page is not cross-origin isolated' };
+  if (typeof performance.measureUserAgentSpecificMemory !== 'function') return { na: 'n/a: no performance.measureUserAgentSpecificMemory here' };
+  try {
+    // NOTE: Chromium may hold the result until its next garbage collection; 30 s at most here.
+    const r = await Promise.race([performance.measureUserAgentSpecificMemory(), new Promise((resolve) => setTimeout(() => resolve(null), 30000))]);
+    return r ? { bytes: r.bytes, source: 'performance.measureUserAgentSpecificMemory (every engine on the page)' } : { na: 'n/a: measureUserAgentSpecificMemory gave no result within 30 s' };
+  } catch (err) {
+    return { na: `n/a: measureUserAgentSpecificMemory failed: ${err?.message ?? err}` };
+  }
+}
+
 // ---- engines ----------------------------------------------------------------------------------------
 // Each: load() -> outputs {name: Float32Array}; run() -> resolves once every output is on the CPU; dispose().
 
@@ -72,6 +136,7 @@ function oursEngine(cfg, backend, inputs) {
       return collect(await runner.run(feeds));
     },
     async run() { await runner.run(feeds); },
+    memoryBytes: () => runner.memoryBytes(),
     dispose() { runner?.dispose(); },
   };
 }
@@ -165,7 +230,7 @@ function errorStatus(e) {
 /** Runs the benchmark described by cfg (see BenchRunner.cs) and returns the per-engine results. */
 export async function runBench(cfg) {
   const inputs = await loadInputs(cfg);
-  const results = cfg.engines.map((e) => ({ id: e.id, status: 'ok', loadMs: null, times: [], outputs: null }));
+  const results = cfg.engines.map((e) => ({ id: e.id, status: 'ok', loadMs: null, times: [], outputs: null, memory: null }));
   const byId = Object.fromEntries(results.map((r) => [r.id, r]));
   const phases = [...new Set(cfg.engines.map((e) => e.phase))];
   for (const phase of phases) {
@@ -177,7 +242,8 @@ export async function runBench(cfg) {
       const engine = FACTORIES[e.engine](cfg, e.backend, inputs);
       try {
         const t0 = performance.now();
-        const outs = await engine.load();
+        loadingEngine = e.id;
+        const outs = await engine.load().finally(() => { loadingEngine = null; });
         r.loadMs = performance.now() - t0;
         r.outputs = Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, toBase64(v)]));
         live.push({ e, engine, r });
@@ -212,13 +278,16 @@ export async function runBench(cfg) {
       }
     }
     for (const x of live) {
+      x.r.memory = engineMemory(x.e, x.engine);
       try { x.engine.dispose(); } catch { /* nothing to free */ }
     }
   }
+  const page = await pageMemory();
   return {
     crossOriginIsolated: self.crossOriginIsolated === true,
     hardwareConcurrency: navigator.hardwareConcurrency,
     userAgent: navigator.userAgent,
     engines: results,
+    pageMemory: page,
   };
 }

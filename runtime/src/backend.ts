@@ -35,6 +35,11 @@ export interface BackendSession {
    * sentence saying why this backend cannot time its kernels here. Absent or null when not profiling.
    */
   kernelTimes?(): Float64Array | string | null;
+  /**
+   * Bytes this session holds for the model: wasm, its linear memory (memory.buffer.byteLength: weights, arena,
+   * scratch); js, the arena and weight ArrayBuffers; webgpu, its GPU buffers.
+   */
+  memoryBytes?(): number;
   dispose(): void;
 }
 

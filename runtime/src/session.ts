@@ -107,6 +107,15 @@ export class Runner {
     return this.entry.kernels.map((k, i) => ({ kernel: i, primitive: k.primitive, algorithm: k.algorithm, origin: k.origin, ms: times[i] ?? 0 }));
   }
 
+  /**
+   * Bytes the backend holds for this model (null when it does not say): on wasm the linear memory
+   * (memory.buffer.byteLength: weights, planned arena, kernel scratch), on js the arena and weight ArrayBuffers, on
+   * webgpu the GPU buffers.
+   */
+  memoryBytes(): number | null {
+    return this.session?.memoryBytes?.() ?? null;
+  }
+
   /** Frees the backend's memory; the runner cannot run afterwards. */
   dispose(): void {
     this.session?.dispose();

@@ -36,6 +36,16 @@ public sealed record EngineResult
     /// <summary>Whether the outputs agree with native ONNX Runtime within <see cref="BenchResult.Tolerance"/>.</summary>
     public bool? Agrees { get; init; }
 
+    /// <summary>
+    /// What the engine holds after its runs, in bytes (its peak: wasm memory only grows): the wasm linear memory
+    /// (memory.buffer.byteLength; ours through Runner.memoryBytes(), the peers' memories noted as they instantiate);
+    /// ours on js: the arena and weight ArrayBuffers; ours on webgpu: its GPU buffers. Null when not measured.
+    /// </summary>
+    public long? MemoryBytes { get; init; }
+
+    /// <summary>How <see cref="MemoryBytes"/> was measured, or "n/a: why".</summary>
+    public string? Memory { get; init; }
+
     [JsonIgnore]
     public bool Ok => Status == "ok";
 }
@@ -92,6 +102,12 @@ public sealed record BenchResult
 
     public bool CrossOriginIsolated { get; init; }
 
+    /// <summary>The whole page's memory (every engine) by performance.measureUserAgentSpecificMemory, when it answered.</summary>
+    public long? PageMemoryBytes { get; init; }
+
+    /// <summary>How <see cref="PageMemoryBytes"/> was measured, or "n/a: why".</summary>
+    public string? PageMemory { get; init; }
+
     /// <summary>The rule outputs are checked with (against native ONNX Runtime).</summary>
     public required string Tolerance { get; init; }
 
@@ -122,7 +138,7 @@ public sealed record BenchResult
         sb.AppendLine(inv, $"{Model} ({string.Join(", ", Inputs)}) · {Chromium} · {Threads} thread{(Threads == 1 ? "" : "s")}{(CrossOriginIsolated ? "" : " (not cross-origin isolated)")} · {Runs} runs after {Warmup} warm-up, alternating · times in ms");
         sb.AppendLine(inv, $"peers: {string.Join(", ", PeerVersions.Select(kv => $"{kv.Key} {kv.Value}"))} · {Machine}");
         sb.AppendLine(inv, $"TF.js runs our graph ({TfjsGraph}); outputs checked with {Tolerance}");
-        string[] head = ["engine", "backend", "load", "median", "min", "max", "ours/this", "max|Δ| vs ORT-native", "status"];
+        string[] head = ["engine", "backend", "load", "median", "min", "max", "memory", "ours/this", "max|Δ| vs ORT-native", "status"];
         var rows = new List<string[]>();
         foreach (var e in Engines)
         {
@@ -135,11 +151,11 @@ public sealed record BenchResult
             }
             string diff = e.MaxAbsDiffVsOracle is { } d ? $"{d.ToString("0.0e+0", inv)} {(e.Agrees == true ? "agrees" : "DIFFERS")}" : "";
             rows.Add([
-                e.Engine, e.Backend, Ms(e.LoadMs), Ms(e.MedianMs), Ms(e.MinMs), Ms(e.MaxMs), ratio, diff, e.Status,
+                e.Engine, e.Backend, Ms(e.LoadMs), Ms(e.MedianMs), Ms(e.MinMs), Ms(e.MaxMs), Mib(e.MemoryBytes), ratio, diff, e.Status,
             ]);
         }
         var widths = head.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        bool[] right = [false, false, true, true, true, true, false, false, false];
+        bool[] right = [false, false, true, true, true, true, true, false, false, false];
         void Line(string[] cells) => sb.AppendLine(string.Join("  ", cells.Select((c, i) => right[i] ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))).TrimEnd());
         Line(head);
         foreach (var r in rows)
@@ -151,8 +167,15 @@ public sealed record BenchResult
             string best = p.BestPeer is null ? "no peer result" : $"{p.RatioVsBest?.ToString("0.00", inv) ?? "—"}x the best peer ({p.BestPeer} {p.PeerBackend})";
             sb.AppendLine(inv, $"ours {p.Backend}: {(p.OursMedianMs is null ? "no result" : best)}   (ours/peer of medians; < 1 means ours is faster)");
         }
+        sb.AppendLine(inv, $"memory: after the runs; {string.Join("; ", Engines.Where(e => e.Memory is not null).Select(e => $"{e.Engine} {e.Backend}: {e.Memory}").Distinct())}");
+        if (PageMemory is not null)
+        {
+            sb.AppendLine(inv, $"page memory: {(PageMemoryBytes is { } pb ? $"{Mib(pb)} by {PageMemory}" : PageMemory)}");
+        }
         return sb.ToString();
     }
+
+    private static string Mib(long? bytes) => bytes is { } b ? (b / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB" : "—";
 
     private static string Ms(double? v) => v switch
     {

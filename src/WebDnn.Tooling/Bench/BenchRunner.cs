@@ -425,6 +425,7 @@ public static class BenchRunner
             string status = e.GetProperty("status").GetString() ?? "error: no status";
             var times = e.GetProperty("times").EnumerateArray().Select(t => t.GetDouble()).ToList();
             double? load = e.GetProperty("loadMs").ValueKind == JsonValueKind.Number ? e.GetProperty("loadMs").GetDouble() : null;
+            var (memoryBytes, memory) = MemoryOf(e, "memory");
             double? vsOracle = null, vsOurs = null;
             bool? agrees = null;
             if (outputs.TryGetValue(id, out var outs))
@@ -459,6 +460,8 @@ public static class BenchRunner
                 MaxAbsDiffVsOracle = vsOracle,
                 MaxAbsDiffVsOurs = vsOurs,
                 Agrees = agrees,
+                MemoryBytes = memoryBytes,
+                Memory = memory,
             });
         }
         var pairs = new List<PairResult>();
@@ -493,6 +496,8 @@ public static class BenchRunner
             Runs = o.Runs,
             Warmup = o.Warmup,
             CrossOriginIsolated = page.TryGetProperty("crossOriginIsolated", out var coi) && coi.ValueKind == JsonValueKind.True,
+            PageMemoryBytes = MemoryOf(page, "pageMemory").Bytes,
+            PageMemory = MemoryOf(page, "pageMemory").How,
             Tolerance = expected is null ? $"no oracle: {oracleError}" : $"{OutputTolerance} against native ONNX Runtime",
             TfjsGraph = graphNote,
             Engines = results,
@@ -529,6 +534,20 @@ public static class BenchRunner
             agrees &= maxDiff <= tol.Bound(maxExp);
         }
         return (worst, agrees, null);
+    }
+
+    /// <summary>The page's { bytes, source } or { na } under <paramref name="name"/>: the bytes and how they were measured, or (null, why not).</summary>
+    private static (long? Bytes, string? How) MemoryOf(JsonElement e, string name)
+    {
+        if (!e.TryGetProperty(name, out var m) || m.ValueKind != JsonValueKind.Object)
+        {
+            return (null, null);
+        }
+        if (m.TryGetProperty("bytes", out var b) && b.ValueKind == JsonValueKind.Number)
+        {
+            return (b.GetInt64(), m.TryGetProperty("source", out var s) ? s.GetString() : null);
+        }
+        return (null, m.TryGetProperty("na", out var na) ? na.GetString() : null);
     }
 
     private static double Median(List<double> xs)

@@ -36,6 +36,9 @@ public sealed class BenchTests : IDisposable
             Assert.Equal("wasm", e.Backend);
             Assert.Single(e.TimesMs);
             Assert.True(e.Agrees == true, $"{peer} differs from native ONNX Runtime by {e.MaxAbsDiffVsOracle}\n{table}");
+            // Both peers instantiate their wasm module while they load: its linear memory is what they hold.
+            Assert.True(e.MemoryBytes > 0, $"{peer}: memory {e.Memory}\n{table}");
+            Assert.StartsWith("wasm memory", e.Memory, StringComparison.Ordinal);
         }
         // Ours must have compiled, run and agreed: "n/a" (a compile failure) or "pending" is a failure here.
         var ours = result.Engines.Single(x => x.Engine == Peer.Ours);
@@ -43,6 +46,7 @@ public sealed class BenchTests : IDisposable
         Assert.Equal("js", ours.Backend);
         Assert.Single(ours.TimesMs);
         Assert.True(ours.Agrees == true, $"ours differs from native ONNX Runtime by {ours.MaxAbsDiffVsOracle}\n{table}");
+        Assert.True(ours.MemoryBytes > 0, $"ours: memory {ours.Memory}\n{table}");
 
         Assert.Equal("tiny_cnn", result.Model);
         Assert.Contains("onnxruntime-web", table);

@@ -52,6 +52,7 @@ export const jsBackend: Backend = {
         return Promise.resolve(outputs.map((o) => o.slice()));
       },
       kernelTimes: () => times,
+      memoryBytes: () => arena.byteLength + weights.byteLength,
       dispose(): void {
         bufs.length = 0;
       },

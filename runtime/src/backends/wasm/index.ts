@@ -130,6 +130,7 @@ export const wasmBackend: Backend = {
         return Promise.resolve(outputs.map((o) => o.slice()));
       },
       kernelTimes: () => times,
+      memoryBytes: () => memory.buffer.byteLength,
       dispose(): void {
         bufs.length = 0;
         steps.length = 0;

@@ -327,6 +327,7 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
       return next;
     },
     kernelTimes: () => lastTimes,
+    memoryBytes: () => gpuBuffers.reduce((n, b) => n + b.size, 0),
     dispose(): void {
       for (const b of gpuBuffers) b.destroy();
       query?.set.destroy();
