@@ -18,6 +18,7 @@ export interface ManifestTensor {
   dtype: string;
   shape: number[];
   maxAbs: number | null;
+  indexUses: ManifestIndexUse[] | null;
 }
 
 export interface ManifestShard {
@@ -42,6 +43,11 @@ export interface ManifestBackend {
   inputs: number[];
   outputs: number[];
   kernels: ManifestKernel[];
+}
+
+export interface ManifestIndexUse {
+  size: number;
+  node: string | null;
 }
 
 export interface ManifestFile {

@@ -124,7 +124,21 @@ export function toKernelArray(info: ManifestTensor, bufferDtype: BufferDtype, va
         out[i] = v;
       }
       if (info.maxAbs != null) checkBound(info, out, info.maxAbs);
+      checkIndices(info, out);
       return out;
+    }
+  }
+}
+
+// An input that gathers read as indices: each value must be an index of the gathered axis (negative ones count from
+// its end). Checked here for every backend, since GPU kernels cannot report a bad index (they clamp it).
+function checkIndices(info: ManifestTensor, values: Int32Array): void {
+  for (const use of info.indexUses ?? []) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v < -use.size || v >= use.size) {
+        throw new Error(`webdnn: input '${info.name}'[${i}] = ${v} is out of range [${-use.size}, ${use.size}) for gather${use.node ? ` from ONNX node '${use.node}'` : ''}, which reads '${info.name}' as indices into an axis of ${use.size}`);
+      }
     }
   }
 }

@@ -33,7 +33,15 @@ public sealed record ModelManifest(
 /// <param name="MaxAbs">Inputs only: the largest |value| accepted where the model's int64 (uint32, uint64) arithmetic,
 /// or a float that becomes such an integer, is exact in the 32-bit kernels only below it (null: no bound beyond the
 /// buffer's type). The runtime refuses larger values rather than wrap (docs/compiler.md, "Integer types").</param>
-public sealed record ManifestTensor(string Name, string Dtype, IReadOnlyList<int> Shape, long? MaxAbs = null);
+/// <param name="IndexUses">Inputs only: the gathers that read this input as their indices (null: none). The runtime checks
+/// every value against each before any backend runs, so an out-of-range token id is refused naming the input, the
+/// position, the value and the ONNX node on every backend (GPU kernels cannot report it and clamp).</param>
+public sealed record ManifestTensor(string Name, string Dtype, IReadOnlyList<int> Shape, long? MaxAbs = null, IReadOnlyList<ManifestIndexUse>? IndexUses = null);
+
+/// <summary>A gather reading a graph input as its indices: valid values are -<paramref name="Size"/> .. <paramref name="Size"/> - 1.</summary>
+/// <param name="Size">Length of the gathered axis of the data.</param>
+/// <param name="Node">The gather's ONNX node name (data only), or null.</param>
+public sealed record ManifestIndexUse(int Size, string? Node);
 
 /// <summary>
 /// One backend's part of the package: the program the kernel-level stage made for its target (its own buffers and

@@ -58,7 +58,7 @@ public static partial class PackageWriter
             }
             var manifest = new ModelManifest(
                 ModelManifest.CurrentFormatVersion,
-                program.Inputs.Select(Tensor).ToList(),
+                program.Inputs.Select(io => Tensor(io) with { IndexUses = IndexUses(program, io) }).ToList(),
                 program.Outputs.Select(Tensor).ToList(),
                 shards.Sum(s => s.ByteLength),
                 shards,
@@ -181,6 +181,17 @@ public static partial class PackageWriter
     }
 
     private static ManifestTensor Tensor(ProgramIO io) => new(io.Name, io.OnnxType.ShortName(), io.KernelBuffer.Shape, io.MaxAbs);
+
+    /// <summary>The gathers of <paramref name="program"/> whose indices are graph input <paramref name="io"/> itself (or a view of it).</summary>
+    private static List<ManifestIndexUse>? IndexUses(KernelProgram program, ProgramIO io)
+    {
+        var uses = program.Kernels.OfType<GatherKernel>()
+            .Where(k => k.Inputs is [_, var indices] && indices.Root == io.KernelBuffer.Root)
+            .Select(k => new ManifestIndexUse(k.Inputs[0].Shape[k.Axis], k.Origin.Length > 0 ? k.Origin : null))
+            .Distinct()
+            .ToList();
+        return uses.Count > 0 ? uses : null;
+    }
 
     private static ManifestBuffer Buffer(KernelBuffer b, MemoryPlan plan, WeightStore stored)
     {
