@@ -109,7 +109,13 @@ public sealed record ConvKernel(int Group, int[] Strides, int[] Pads, int[] Dila
 {
     public override string Primitive => "conv";
 
-    public override long Flops => 2 * Output.Length * Inputs[1].Length / Inputs[1].Shape[0];
+    /// <remarks>
+    /// The direct convolution's work, also for a Winograd kernel whose weight is stored as α×α transformed tiles (it
+    /// counts 3×3 taps per input channel), so its GFLOP/s are effective ones as Winograd's are usually quoted.
+    /// </remarks>
+    public override long Flops => Algorithm is KernelAlgorithms.WinogradF2 or KernelAlgorithms.WinogradF4 && WeightLayout is not null
+        ? 2L * Output.Length * Inputs[1].Shape[1] * 9
+        : 2 * Output.Length * Inputs[1].Length / Inputs[1].Shape[0];
 }
 
 /// <summary>

@@ -58,7 +58,10 @@ public sealed partial class WasmBackendTests
         pb.Output("y", o);
         var backend = new WasmWith(algorithm);
         var tp = PackageWriter.Specialise(pb.Program, backend);
-        Assert.Equal(algorithm, tp.Program.Kernels.OfType<ConvKernel>().Single().Algorithm);
+        var conv = tp.Program.Kernels.OfType<ConvKernel>().Single();
+        Assert.Equal(algorithm, conv.Algorithm);
+        Assert.NotNull(conv.WeightLayout);
+        Assert.Equal(2L * n * m * oh * ow * c * 9, conv.Flops);   // the direct conv's work, whatever the stored tile size
         // As for the GEMM conv (random-walk f32 rounding over K = 9C terms, which already covers F(2×2): its transforms
         // add and subtract, its G halves), times 8 for F(4×4), whose transforms scale terms by up to 5 (Bᵀ) and 8 (Aᵀ)
         // before they are rounded. Measured: ≤ 0.08× (F(2×2)) and ≤ 0.2× (F(4×4)) of these bounds.
