@@ -22,7 +22,10 @@ export interface LoadedPackage {
 }
 
 export interface BackendOptions {
+  /** Threads of the wasm backend (LoadOptions.wasmThreads), checked to be an integer >= 1. */
   wasmThreads?: number;
+  /** Whether the wasm backend runs its kernels in a worker (LoadOptions.wasmWorker; default true). */
+  wasmWorker?: boolean;
   /** Time every kernel of every run (BackendSession.kernelTimes). Off by default, and then nothing is timed. */
   profile?: boolean;
 }

@@ -19,8 +19,17 @@ export interface LoadOptions {
   backendOrder?: readonly string[];
   /** Called with (loadedBytes, totalBytes) of the weights, once per new byte count, from 0 to totalBytes. */
   onProgress?: LoadProgress;
-  /** Worker threads of the wasm backend (default: hardwareConcurrency when cross-origin isolated, else 1). */
+  /**
+   * Worker threads of the wasm backend, sharing one memory and splitting each kernel's output (default: the page's
+   * navigator.hardwareConcurrency, at most 16, when it is cross-origin isolated; else 1; in Node 1). More than 1 needs
+   * SharedArrayBuffer: on a page that is not cross-origin isolated the backend warns and runs 1 thread.
+   */
   wasmThreads?: number;
+  /**
+   * Whether the wasm backend runs its kernels in a dedicated worker (a module Worker; worker_threads in Node), so that
+   * run() never blocks the calling thread (default true). false runs them on the calling thread (1 thread).
+   */
+  wasmWorker?: boolean;
   /**
    * Where verified weight shards are kept across page loads, keyed by SHA-256 (default 'auto': the Cache API, else
    * IndexedDB; nothing in Node or for packed packages). 'none' always downloads.
@@ -149,7 +158,7 @@ export async function load(location: PackageLocation, options: LoadOptions = {})
   const skipped: SkippedBackend[] = [];
   const memo = new Map<number, Uint8Array>();
   const store = files.cacheable ? await openShardStore(options.cache ?? 'auto') : null;
-  const backendOptions: BackendOptions = options.wasmThreads === undefined ? {} : { wasmThreads: options.wasmThreads };
+  const backendOptions = checkBackendOptions(options);
   if (options.profile === true) backendOptions.profile = true;
   const registered = registeredBackends();
   for (const name of order) {
@@ -234,6 +243,23 @@ async function automaticOrder(order: readonly string[], automatic: boolean): Pro
   const sorted = ranked.map((r, i) => ({ ...r, i, p: r.here?.priority ?? r.b.priority })).sort((x, y) => x.p - y.p || x.i - y.i);
   const demoted = sorted.filter((r) => r.here && r.here.priority > r.b.priority).map((r) => ({ backend: r.b.name, reason: r.here!.reason }));
   return { order: sorted.map((r) => r.b.name), demoted };
+}
+
+/** Validates the backends' options up front (a bad value is the caller's mistake, not a backend to skip). */
+function checkBackendOptions(options: LoadOptions): BackendOptions {
+  const o: BackendOptions = {};
+  const { wasmThreads, wasmWorker } = options;
+  if (wasmThreads !== undefined) {
+    if (typeof wasmThreads !== 'number' || !Number.isInteger(wasmThreads) || wasmThreads < 1 || wasmThreads > 64) {
+      throw new TypeError(`webdnn: wasmThreads must be an integer from 1 to 64, got ${JSON.stringify(wasmThreads)}`);
+    }
+    o.wasmThreads = wasmThreads;
+  }
+  if (wasmWorker !== undefined) {
+    if (typeof wasmWorker !== 'boolean') throw new TypeError(`webdnn: wasmWorker must be true or false, got ${JSON.stringify(wasmWorker)}`);
+    o.wasmWorker = wasmWorker;
+  }
+  return o;
 }
 
 /** Backends of this runtime that can run in this environment. */

@@ -36,9 +36,11 @@ public sealed class WasmBackend : IBackend
     {
         var o = WasmWriter.Generate(tp.Program);
         output.WriteFile(WasmWriter.SimdFile, o.Simd);
+        output.WriteFile(WasmWriter.SimdSharedFile, o.SimdShared);
         if (o.Relaxed is not null)
         {
             output.WriteFile(WasmWriter.RelaxedFile, o.Relaxed);
+            output.WriteFile(WasmWriter.RelaxedSharedFile, o.RelaxedShared!);
         }
         if (o.Fallback is not null)
         {

@@ -10,19 +10,29 @@ namespace WebDnn.Backends.Wasm;
 /// <param name="Relaxed">kernels-relaxed.wasm (the relaxed-SIMD variant), or null when no kernel uses relaxed instructions.</param>
 /// <param name="Fallback">fallback.js (js kernels for the kernels not emitted in wasm), or null when every kernel is native.</param>
 /// <param name="Kernels">Per kernel: its export name ("k3") or its fallback function ("js:0"), and the scratch bytes it needs.</param>
-public sealed record WasmOutput(byte[] Simd, byte[]? Relaxed, string? Fallback, IReadOnlyList<(string Entry, long Scratch)> Kernels);
+/// <param name="SimdShared">kernels-threads.wasm: <paramref name="Simd"/> importing a shared memory (worker threads).</param>
+/// <param name="RelaxedShared">kernels-relaxed-threads.wasm: <paramref name="Relaxed"/> importing a shared memory, or null.</param>
+public sealed record WasmOutput(byte[] Simd, byte[]? Relaxed, string? Fallback, IReadOnlyList<(string Entry, long Scratch)> Kernels,
+    byte[] SimdShared, byte[]? RelaxedShared);
 
 /// <summary>
 /// The wasm backend's writer: one module (imported memory env.memory) exporting one function per native kernel, taking
 /// the byte addresses of its inputs, its outputs and the shared scratch area; the other kernels run the js backend's
 /// generated function on typed-array views into the same memory (fallback.js). Everything in the binary is numbers and
-/// our own export names.
+/// our own export names. Each module also exists importing a shared memory (<c>*-threads.wasm</c>), for worker threads
+/// that split the kernels' work through the <c>tid</c>/<c>nthreads</c> globals (<see cref="WasmThreads"/>); a kernel not
+/// listed in <see cref="IsSplit"/> runs on thread 0 only.
 /// </summary>
 public static class WasmWriter
 {
     public const string SimdFile = "kernels.wasm";
     public const string RelaxedFile = "kernels-relaxed.wasm";
     public const string FallbackFile = "fallback.js";
+    public const string SimdSharedFile = "kernels-threads.wasm";
+    public const string RelaxedSharedFile = "kernels-relaxed-threads.wasm";
+
+    /// <summary>Maximum of the shared memory the threads modules import: all of wasm32's 4 GiB (the runtime's memory declares its own, smaller maximum).</summary>
+    public const uint SharedMaxPages = 65536;
 
     /// <summary>Whether this kernel runs as wasm (the rest fall back to the js kernel).</summary>
     public static bool IsNative(Kernel k) => k switch
@@ -38,10 +48,23 @@ public static class WasmWriter
         _ => false,
     };
 
+    /// <summary>
+    /// Whether this native kernel's emitter computes only its thread's share (<see cref="WasmThreads"/>); every other
+    /// native kernel starts with <see cref="WasmThreads.OnlyThreadZero"/>. A new emitter is listed here once it splits.
+    /// </summary>
+    public static bool IsSplit(Kernel k) => k switch
+    {
+        ElementwiseKernel e => ElementwiseWasm.Supports(e),
+        ConvKernel c => ConvWasm.Supports(c) || DepthwiseWasm.Supports(c),
+        MatMulKernel m => MatMulWasm.Supports(m),
+        _ => false,
+    };
+
     public static WasmOutput Generate(KernelProgram program)
     {
-        var (simd, entries, _) = Module(program, relaxed: false);
-        var (relaxedBytes, _, usesRelaxed) = Module(program, relaxed: true);
+        var (simdModule, entries, _) = Module(program, relaxed: false);
+        var (relaxedModule, _, usesRelaxed) = Module(program, relaxed: true);
+        byte[] simd = simdModule.ToBytes(), relaxedBytes = relaxedModule.ToBytes();
         var fallbackKernels = program.Kernels.Where(k => !IsNative(k)).ToList();
         string? fallback = null;
         if (fallbackKernels.Count > 0)
@@ -51,12 +74,14 @@ public static class WasmWriter
             p.Kernels.AddRange(program.Clone().Kernels.Where(k => !IsNative(k)));
             fallback = JsWriter.Generate(p);
         }
-        return new WasmOutput(simd, usesRelaxed ? relaxedBytes : null, fallback, entries);
+        return new WasmOutput(simd, usesRelaxed ? relaxedBytes : null, fallback, entries,
+            simdModule.ToSharedBytes(SharedMaxPages), usesRelaxed ? relaxedModule.ToSharedBytes(SharedMaxPages) : null);
     }
 
-    private static (byte[] Bytes, List<(string, long)> Entries, bool UsesRelaxed) Module(KernelProgram program, bool relaxed)
+    private static (ModuleWriter Module, List<(string, long)> Entries, bool UsesRelaxed) Module(KernelProgram program, bool relaxed)
     {
         var module = new ModuleWriter();
+        WasmThreads.Declare(module);
         var ctx = new WasmModuleContext(module, relaxed);
         var entries = new List<(string, long)>();
         int js = 0;
@@ -69,6 +94,10 @@ public static class WasmWriter
                 continue;
             }
             var f = new FunctionBody([.. Enumerable.Repeat(ValType.I32, k.Inputs.Length + k.Outputs.Length + 1)]);
+            if (!IsSplit(k))
+            {
+                WasmThreads.OnlyThreadZero(f);
+            }
             long scratch = k switch
             {
                 ElementwiseKernel e => Void(() => ElementwiseWasm.Emit(f, e)),
@@ -88,7 +117,7 @@ public static class WasmWriter
             entries.Add((name, scratch));
         }
         bool uses = module.Features.Contains(WasmFeature.RelaxedSimd);
-        return (module.ToBytes(), entries, uses);
+        return (module, entries, uses);
     }
 
     private static long Void(Action a)

@@ -47,6 +47,12 @@ public sealed partial class StaticServer : IDisposable
     /// <summary>The Cache-Control policy of responses (set before <see cref="Start"/>).</summary>
     public ServerCaching Caching { get; set; } = ServerCaching.NoStore;
 
+    /// <summary>
+    /// Whether responses carry the COOP/COEP/CORP headers that make the page cross-origin isolated (SharedArrayBuffer,
+    /// wasm threads); default true.
+    /// </summary>
+    public bool CrossOriginIsolated { get; set; } = true;
+
     /// <summary>Called for every request with "METHOD path status" (null: quiet).</summary>
     public Action<string>? Log { get; set; }
 
@@ -206,9 +212,12 @@ public sealed partial class StaticServer : IDisposable
         int status = 200;
         try
         {
-            res.Headers["Cross-Origin-Opener-Policy"] = "same-origin";
-            res.Headers["Cross-Origin-Embedder-Policy"] = "require-corp";
-            res.Headers["Cross-Origin-Resource-Policy"] = "same-origin";
+            if (CrossOriginIsolated)
+            {
+                res.Headers["Cross-Origin-Opener-Policy"] = "same-origin";
+                res.Headers["Cross-Origin-Embedder-Policy"] = "require-corp";
+                res.Headers["Cross-Origin-Resource-Policy"] = "same-origin";
+            }
             if (req.HttpMethod is not ("GET" or "HEAD"))
             {
                 status = 405;

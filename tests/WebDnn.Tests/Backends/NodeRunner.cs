@@ -41,7 +41,7 @@ public static class NodeRunner
           const source = pkg.startsWith('fetch:') ? { fetch: async (f) => readFileSync(pkg.slice(6) + '/' + f) }
             : pkg.startsWith('blob:') ? new Blob([readFileSync(pkg.slice(5))])
             : /\.(tar|tgz)$/.test(pkg) ? readFileSync(pkg) : pkg;
-          const runner = await load(source, { backendOrder: req.backendOrder, onProgress: (l, t) => progress.push(t ? l / t : 1) });
+          const runner = await load(source, { backendOrder: req.backendOrder, onProgress: (l, t) => progress.push(t ? l / t : 1), ...req.options });
           const inputs = {};
           for (const [name, t] of Object.entries(req.inputs)) {
             const b = Buffer.from(t.b64, 'base64');
@@ -66,8 +66,9 @@ public static class NodeRunner
     /// <param name="setup">JavaScript run after the runtime is imported (as <c>webdnn</c>), e.g. to register a test backend.</param>
     /// <param name="nodeFlags">Flags for node itself (e.g. <c>--experimental-wasm-relaxed-simd</c>, which Node 20 needs).</param>
     /// <param name="environment">Extra environment variables of the Node process.</param>
+    /// <param name="loadOptions">More load() options, as a JSON object (e.g. <c>{"wasmThreads":3}</c>).</param>
     public static NodeResult Run(string packageDir, IReadOnlyDictionary<string, RawTensor> inputs, string[]? backendOrder = null, string? setup = null,
-        string[]? nodeFlags = null, IReadOnlyDictionary<string, string>? environment = null)
+        string[]? nodeFlags = null, IReadOnlyDictionary<string, string>? environment = null, string? loadOptions = null)
     {
         string work = Path.Combine(Path.GetTempPath(), "webdnn-node-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
@@ -78,6 +79,7 @@ public static class NodeRunner
             var req = new JsonObject
             {
                 ["backendOrder"] = backendOrder is null ? null : new JsonArray(backendOrder.Select(b => (JsonNode)b).ToArray()),
+                ["options"] = loadOptions is null ? null : JsonNode.Parse(loadOptions),
                 ["inputs"] = new JsonObject(inputs.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)new JsonObject
                 {
                     ["dtype"] = kv.Value.Dtype,
@@ -97,13 +99,16 @@ public static class NodeRunner
                 psi.Environment[k] = v;
             }
             using var proc = Process.Start(psi)!;
-            string stderr = proc.StandardError.ReadToEnd();
-            proc.StandardOutput.ReadToEnd();
+            // read both pipes while waiting, so that the time limit holds even when node hangs
+            var stderrTask = proc.StandardError.ReadToEndAsync();
+            var stdoutTask = proc.StandardOutput.ReadToEndAsync();
             if (!proc.WaitForExit(120_000))
             {
-                proc.Kill();
+                proc.Kill(entireProcessTree: true);
                 throw new TimeoutException("node did not finish in 120 s");
             }
+            string stderr = stderrTask.Result;
+            _ = stdoutTask.Result;
             if (!File.Exists(outPath))
             {
                 throw new InvalidOperationException($"node driver failed (exit {proc.ExitCode}): {stderr}");

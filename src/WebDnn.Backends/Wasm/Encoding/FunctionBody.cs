@@ -87,6 +87,8 @@ public sealed class FunctionBody
 
     public FunctionBody LocalTee(int i) => Indexed(WasmOpcode.LocalTee, i);
 
+    public FunctionBody GlobalGet(int i) => Indexed(WasmOpcode.GlobalGet, i);
+
     public FunctionBody Call(int function) => Indexed(WasmOpcode.Call, function);
 
     public FunctionBody Br(int depth) => Indexed(WasmOpcode.Br, depth);
@@ -267,7 +269,7 @@ public sealed class FunctionBody
     private static Imm Immediates(WasmOpcode op) => op switch
     {
         WasmOpcode.Block or WasmOpcode.Loop or WasmOpcode.If or WasmOpcode.Br or WasmOpcode.BrIf or WasmOpcode.Call
-            or WasmOpcode.LocalGet or WasmOpcode.LocalSet or WasmOpcode.LocalTee or WasmOpcode.I32Const or WasmOpcode.F32Const
+            or WasmOpcode.LocalGet or WasmOpcode.LocalSet or WasmOpcode.LocalTee or WasmOpcode.GlobalGet or WasmOpcode.GlobalSet or WasmOpcode.I32Const or WasmOpcode.F32Const
             or WasmOpcode.V128Const or WasmOpcode.I8x16Shuffle or WasmOpcode.MemoryCopy or WasmOpcode.MemoryFill
             or WasmOpcode.MemorySize or WasmOpcode.Else or WasmOpcode.End => Imm.Special,
         WasmOpcode.I32Load or WasmOpcode.F32Load or WasmOpcode.I32Load8U or WasmOpcode.I32Store or WasmOpcode.F32Store or WasmOpcode.I32Store8

@@ -31,14 +31,15 @@ public enum SectionId : byte
 
 /// <summary>
 /// Writes one WebAssembly module: function types (deduplicated), one imported memory (<c>env.memory</c>, optionally
-/// shared), functions with their bodies, and exports. Function index 0 is the first function added (no function
-/// imports). Names come from the backend only, never from a model.
+/// shared), functions with their bodies, i32 globals, and exports. Function index 0 is the first function added (no
+/// function imports), global index 0 the first global added. Names come from the backend only, never from a model.
 /// </summary>
 public sealed class ModuleWriter
 {
     private readonly List<(ValType[] Params, ValType[] Results)> _types = [];
     private readonly List<(int Type, FunctionBody Body)> _functions = [];
-    private readonly List<(string Name, int Function)> _exports = [];
+    private readonly List<(string Name, byte Kind, int Index)> _exports = [];
+    private readonly List<(bool Mutable, int Init)> _globals = [];
 
     /// <param name="minPages">Minimum size of the imported memory in 64 KiB pages.</param>
     /// <param name="maxPages">Maximum (required when shared).</param>
@@ -76,13 +77,25 @@ public sealed class ModuleWriter
     /// <summary>Index the next <see cref="AddFunction"/> returns (to call a function that is added later).</summary>
     public int NextFunctionIndex => _functions.Count;
 
-    public void Export(string name, int function)
+    public void Export(string name, int function) => AddExport(name, 0x00, function);
+
+    /// <summary>Adds an i32 global and returns its index (for <c>global.get</c> and <see cref="ExportGlobal"/>).</summary>
+    public int AddGlobal(bool mutable, int init)
+    {
+        _globals.Add((mutable, init));
+        return _globals.Count - 1;
+    }
+
+    /// <summary>Exports a global (a mutable one can be set from JavaScript through its <c>WebAssembly.Global</c>).</summary>
+    public void ExportGlobal(string name, int global) => AddExport(name, 0x03, global);
+
+    private void AddExport(string name, byte kind, int index)
     {
         if (_exports.Any(e => e.Name == name))
         {
             throw new InvalidOperationException($"export '{name}' added twice");
         }
-        _exports.Add((name, function));
+        _exports.Add((name, kind, index));
     }
 
     private int TypeIndex(ValType[] ps, ValType[] rs)
@@ -99,7 +112,15 @@ public sealed class ModuleWriter
     }
 
     /// <summary>The module's bytes.</summary>
-    public byte[] ToBytes()
+    public byte[] ToBytes() => ToBytes(MaxPages, Shared);
+
+    /// <summary>
+    /// The same module importing a shared memory of at most <paramref name="maxPages"/> pages (what worker threads
+    /// instantiate on one <c>SharedArrayBuffer</c>-backed memory); every other byte is the same as <see cref="ToBytes()"/>.
+    /// </summary>
+    public byte[] ToSharedBytes(uint maxPages) => ToBytes(maxPages, shared: true);
+
+    private byte[] ToBytes(uint? maxPages, bool shared)
     {
         var o = new List<byte> { 0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00 };
         Section(o, SectionId.Type, s =>
@@ -118,9 +139,9 @@ public sealed class ModuleWriter
             Name(s, "env");
             Name(s, "memory");
             s.Add(0x02);   // memory import
-            s.Add((byte)((MaxPages is null ? 0 : 1) | (Shared ? 2 : 0)));
+            s.Add((byte)((maxPages is null ? 0 : 1) | (shared ? 2 : 0)));
             Leb128.WriteU32(s, MinPages);
-            if (MaxPages is { } max)
+            if (maxPages is { } max)
             {
                 Leb128.WriteU32(s, max);
             }
@@ -133,14 +154,29 @@ public sealed class ModuleWriter
                 Leb128.WriteU32(s, (uint)t);
             }
         });
+        if (_globals.Count > 0)
+        {
+            Section(o, SectionId.Global, s =>
+            {
+                Leb128.WriteU32(s, (uint)_globals.Count);
+                foreach (var (mutable, init) in _globals)
+                {
+                    s.Add((byte)ValType.I32);
+                    s.Add(mutable ? (byte)1 : (byte)0);
+                    s.Add((byte)WasmOpcode.I32Const);
+                    Leb128.WriteS32(s, init);
+                    s.Add((byte)WasmOpcode.End);
+                }
+            });
+        }
         Section(o, SectionId.Export, s =>
         {
             Leb128.WriteU32(s, (uint)_exports.Count);
-            foreach (var (name, f) in _exports)
+            foreach (var (name, kind, index) in _exports)
             {
                 Name(s, name);
-                s.Add(0x00);   // function export
-                Leb128.WriteU32(s, (uint)f);
+                s.Add(kind);   // 0 function, 3 global
+                Leb128.WriteU32(s, (uint)index);
             }
         });
         Section(o, SectionId.Code, s =>

@@ -42,6 +42,8 @@ public enum WasmOpcode
     [WasmText("local.get")] LocalGet = 0x20,
     [WasmText("local.set")] LocalSet = 0x21,
     [WasmText("local.tee")] LocalTee = 0x22,
+    [WasmText("global.get")] GlobalGet = 0x23,
+    [WasmText("global.set")] GlobalSet = 0x24,
 
     // memory
     [WasmText("i32.load")] I32Load = 0x28,

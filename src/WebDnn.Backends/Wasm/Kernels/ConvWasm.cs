@@ -8,7 +8,8 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// conv, f32, 2-d, group 1, NCHW, as GEMMs of the weight [M, C·kh·kw] (packed into MR-row panels at compile time) by
 /// column tiles of the input: gemm-1x1 reads the input itself ([C, H·W], row stride H·W); implicit-gemm first writes
 /// the tile's im2col rows into scratch (whole output rows per tile, contiguous runs copied, padding as zeros), sized so
-/// the tile stays in L2. Bias per output channel and the fused epilogue are applied in the GEMM's store.
+/// the tile stays in L2. Bias per output channel and the fused epilogue are applied in the GEMM's store. Threads share
+/// the output channels (the GEMM's MR-row blocks); each writes the tile's im2col rows into its own scratch.
 /// </summary>
 internal static class ConvWasm
 {
@@ -81,7 +82,7 @@ internal static class ConvWasm
         }
         int fullTiles = p / cols, lastCols = p % cols;
         var spec = new GemmSpec(m, cols, kk, packed, kk, BPacked: false, Ldb: unit ? p : cols, Ldc: p,
-            k.HasBias ? BiasMode.PerRow : BiasMode.None, k.Epilogue, nEpi);
+            k.HasBias ? BiasMode.PerRow : BiasMode.None, k.Epilogue, nEpi, Split: GemmSplit.Rows);
         int gemmFull = ctx.Add(GemmEmitter.Emit(spec, ctx.Relaxed));
         int gemmLast = lastCols > 0 ? ctx.Add(GemmEmitter.Emit(spec with { N = lastCols }, ctx.Relaxed)) : -1;
         int im2col = unit ? -1 : ctx.Add(Im2Col(k, x, w, y, cols));

@@ -9,6 +9,7 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// copied into a zero-padded scratch plane (no bounds checks in the inner loop), then four output columns at a time
 /// accumulate the kh·kw taps (filter taps held in splat locals; stride 2 gathers even lanes with one shuffle).
 /// Bias and the fused epilogue are applied before the store; the last columns of a row are stored lane by lane.
+/// Threads share the planes, each padding into its own scratch plane.
 /// </summary>
 internal static class DepthwiseWasm
 {
@@ -57,105 +58,104 @@ internal static class DepthwiseWasm
         int taps = kh * kw;
         var tap = Enumerable.Range(0, taps).Select(_ => f.Local(ValType.V128)).ToArray();
 
-        // one loop over all N·C planes: xc, yc advance by a plane, wc by a filter, the channel is plane mod C
-        f.I32Const(0).LocalSet(plane);
-        f.Loop();
-        f.LocalGet(0).LocalGet(plane).I32Const(checked(h * wd * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(xc);
-        f.LocalGet(plane).I32Const(checked(oh * ow * 4)).Op(WasmOpcode.I32Mul).LocalSet(yc);
-        f.LocalGet(1).LocalGet(plane).I32Const(c).Op(WasmOpcode.I32RemU).I32Const(taps * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(wc);
-        for (int t = 0; t < taps; t++)
+        // one loop over this thread's N·C planes: xc, yc advance by a plane, wc by a filter, the channel is plane mod C
+        var planes = WasmThreads.Range(f, checked(n * c));
+        WasmThreads.Loop(f, plane, planes, checked(n * c), 1, () =>
         {
-            f.LocalGet(wc).Mem(WasmOpcode.V128Load32Splat, (uint)(t * 4)).LocalSet(tap[t]);
-        }
-        if (k.HasBias)
-        {
-            f.LocalGet(2).LocalGet(plane).I32Const(c).Op(WasmOpcode.I32RemU).I32Const(4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
-                .Mem(WasmOpcode.V128Load32Splat).LocalSet(bias);
-        }
-        else
-        {
-            f.F32x4Const(0).LocalSet(bias);
-        }
-        // padded copy of the plane
-        if (pt + pb + pl + pr > 0)
-        {
-            f.LocalGet(scratch).I32Const(0).I32Const(checked((int)planeBytes)).MemoryFill();
-        }
-        f.I32Const(0).LocalSet(r);
-        f.Loop();
-        f.LocalGet(scratch).LocalGet(r).I32Const(pt).Op(WasmOpcode.I32Add).I32Const(wp * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).I32Const(pl * 4).Op(WasmOpcode.I32Add);
-        f.LocalGet(xc).LocalGet(r).I32Const(wd * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
-        f.I32Const(wd * 4).MemoryCopy();
-        f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(r).I32Const(h).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
-
-        void Group(int lanes)
-        {
-            // src = scratch + (row·s·wp + col·s)·4; cOff = yc + (row·ow + col)·4
-            f.LocalGet(scratch).LocalGet(row).I32Const(s * wp * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
-                .LocalGet(col).I32Const(s * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(src);
-            f.LocalGet(yc).LocalGet(row).I32Const(ow * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
-                .LocalGet(col).I32Const(4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(cOff);
-            f.LocalGet(bias).LocalSet(acc);
-            for (int a = 0; a < kh; a++)
+            f.LocalGet(0).LocalGet(plane).I32Const(checked(h * wd * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(xc);
+            f.LocalGet(plane).I32Const(checked(oh * ow * 4)).Op(WasmOpcode.I32Mul).LocalSet(yc);
+            f.LocalGet(1).LocalGet(plane).I32Const(c).Op(WasmOpcode.I32RemU).I32Const(taps * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(wc);
+            for (int t = 0; t < taps; t++)
             {
-                for (int b = 0; b < kw; b++)
-                {
-                    uint off = (uint)(((a * dh) * wp + b * dw) * 4);
-                    f.LocalGet(acc).LocalGet(tap[a * kw + b]);
-                    if (s == 1)
-                    {
-                        f.LocalGet(src).Mem(WasmOpcode.V128Load, off);
-                    }
-                    else
-                    {
-                        f.LocalGet(src).Mem(WasmOpcode.V128Load, off).LocalGet(src).Mem(WasmOpcode.V128Load, off + 16).Shuffle32(0, 2, 4, 6);
-                    }
-                    f.Op(WasmOpcode.F32x4Mul).Op(WasmOpcode.F32x4Add).LocalSet(acc);
-                }
+                f.LocalGet(wc).Mem(WasmOpcode.V128Load32Splat, (uint)(t * 4)).LocalSet(tap[t]);
             }
-            f.LocalGet(outP).LocalGet(cOff).Op(WasmOpcode.I32Add);
-            if (k.Epilogue is { } e)
+            if (k.HasBias)
             {
-                WasmExpr.Emit(f, e, i =>
-                {
-                    if (i == 0)
-                    {
-                        f.LocalGet(acc);
-                        return;
-                    }
-                    f.LocalGet(k.EpilogueFirstInput + i - 1).LocalGet(cOff).Op(WasmOpcode.I32Add);
-                    WasmMem.Load(f, 0, lanes);
-                });
+                f.LocalGet(2).LocalGet(plane).I32Const(c).Op(WasmOpcode.I32RemU).I32Const(4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
+                    .Mem(WasmOpcode.V128Load32Splat).LocalSet(bias);
             }
             else
             {
-                f.LocalGet(acc);
+                f.F32x4Const(0).LocalSet(bias);
             }
-            WasmMem.Store(f, 0, lanes);
-        }
-
-        int full = ow / 4 * 4;
-        f.I32Const(0).LocalSet(row);
-        f.Loop();
-        if (full > 0)
-        {
-            f.I32Const(0).LocalSet(col);
+            // padded copy of the plane
+            if (pt + pb + pl + pr > 0)
+            {
+                f.LocalGet(scratch).I32Const(0).I32Const(checked((int)planeBytes)).MemoryFill();
+            }
+            f.I32Const(0).LocalSet(r);
             f.Loop();
-            Group(4);
-            f.LocalGet(col).I32Const(4).Op(WasmOpcode.I32Add).LocalTee(col).I32Const(full).Op(WasmOpcode.I32LtS).BrIf(0);
+            f.LocalGet(scratch).LocalGet(r).I32Const(pt).Op(WasmOpcode.I32Add).I32Const(wp * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).I32Const(pl * 4).Op(WasmOpcode.I32Add);
+            f.LocalGet(xc).LocalGet(r).I32Const(wd * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
+            f.I32Const(wd * 4).MemoryCopy();
+            f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(r).I32Const(h).Op(WasmOpcode.I32LtS).BrIf(0);
             f.End();
-        }
-        if (ow > full)
-        {
-            f.I32Const(full).LocalSet(col);
-            Group(ow - full);
-        }
-        f.LocalGet(row).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(row).I32Const(oh).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
 
-        f.LocalGet(plane).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(plane).I32Const(checked(n * c)).Op(WasmOpcode.I32LtS).BrIf(0);
-        f.End();
+            void Group(int lanes)
+            {
+                // src = scratch + (row·s·wp + col·s)·4; cOff = yc + (row·ow + col)·4
+                f.LocalGet(scratch).LocalGet(row).I32Const(s * wp * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
+                    .LocalGet(col).I32Const(s * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(src);
+                f.LocalGet(yc).LocalGet(row).I32Const(ow * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
+                    .LocalGet(col).I32Const(4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(cOff);
+                f.LocalGet(bias).LocalSet(acc);
+                for (int a = 0; a < kh; a++)
+                {
+                    for (int b = 0; b < kw; b++)
+                    {
+                        uint off = (uint)(((a * dh) * wp + b * dw) * 4);
+                        f.LocalGet(acc).LocalGet(tap[a * kw + b]);
+                        if (s == 1)
+                        {
+                            f.LocalGet(src).Mem(WasmOpcode.V128Load, off);
+                        }
+                        else
+                        {
+                            f.LocalGet(src).Mem(WasmOpcode.V128Load, off).LocalGet(src).Mem(WasmOpcode.V128Load, off + 16).Shuffle32(0, 2, 4, 6);
+                        }
+                        f.Op(WasmOpcode.F32x4Mul).Op(WasmOpcode.F32x4Add).LocalSet(acc);
+                    }
+                }
+                f.LocalGet(outP).LocalGet(cOff).Op(WasmOpcode.I32Add);
+                if (k.Epilogue is { } e)
+                {
+                    WasmExpr.Emit(f, e, i =>
+                    {
+                        if (i == 0)
+                        {
+                            f.LocalGet(acc);
+                            return;
+                        }
+                        f.LocalGet(k.EpilogueFirstInput + i - 1).LocalGet(cOff).Op(WasmOpcode.I32Add);
+                        WasmMem.Load(f, 0, lanes);
+                    });
+                }
+                else
+                {
+                    f.LocalGet(acc);
+                }
+                WasmMem.Store(f, 0, lanes);
+            }
+
+            int full = ow / 4 * 4;
+            f.I32Const(0).LocalSet(row);
+            f.Loop();
+            if (full > 0)
+            {
+                f.I32Const(0).LocalSet(col);
+                f.Loop();
+                Group(4);
+                f.LocalGet(col).I32Const(4).Op(WasmOpcode.I32Add).LocalTee(col).I32Const(full).Op(WasmOpcode.I32LtS).BrIf(0);
+                f.End();
+            }
+            if (ow > full)
+            {
+                f.I32Const(full).LocalSet(col);
+                Group(ow - full);
+            }
+            f.LocalGet(row).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(row).I32Const(oh).Op(WasmOpcode.I32LtS).BrIf(0);
+            f.End();
+        });
         _ = nEpi;
         return planeBytes;
     }

@@ -7,7 +7,7 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// <summary>
 /// elementwise, f32: the expression tree on four lanes per step (<see cref="WasmExpr"/>), the last n mod 4 elements one
 /// at a time in lane 0. Each input has the output's shape (read at the same index) or one element (splat once).
-/// Other broadcasts, and i32/bool kernels, are not native yet.
+/// Other broadcasts, and i32/bool kernels, are not native yet. Threads share the groups of four.
 /// </summary>
 internal static class ElementwiseWasm
 {
@@ -46,18 +46,17 @@ internal static class ElementwiseWasm
             });
             WasmMem.Store(f, imm, lanes);
         }
-        if (n4 > 0)
-        {
-            f.I32Const(0).LocalSet(off);
-            f.Loop();
-            Body(4, 0);
-            f.LocalGet(off).I32Const(16).Op(WasmOpcode.I32Add).LocalTee(off).I32Const(checked((int)(n4 * 4))).Op(WasmOpcode.I32LtU).BrIf(0);
-            f.End();
-        }
+        // threads share the groups of four (the last, partial group is unit n4 / 4)
+        int groups = checked((int)((n + 3) / 4)), full = checked((int)(n4 / 4));
+        var range = WasmThreads.Range(f, groups);
+        WasmThreads.Loop(f, off, range, full, 16, () => Body(4, 0));
         if (n > n4)
         {
+            WasmThreads.Owns(f, range, full);
+            f.If();
             f.I32Const(checked((int)(n4 * 4))).LocalSet(off);
             Body((int)(n - n4), 0);
+            f.End();
         }
     }
 }

@@ -11,15 +11,24 @@ internal enum BiasMode
     PerColumn,
 }
 
+/// <summary>Which dimension of C the threads share (<see cref="WasmThreads"/>): none (every caller computes all of C), MR-row blocks, or NR-column panels.</summary>
+internal enum GemmSplit
+{
+    None,
+    Rows,
+    Columns,
+}
+
 /// <summary>
 /// One GEMM problem with every size a constant: C[M, N] = epilogue(A[M, K] · B[K, N] + bias). A is either packed
 /// (<see cref="APacked"/>: panels [⌈M/MR⌉][K][MR], zero-padded; the conv weight) or row-major with row stride
 /// <see cref="Lda"/>; B is packed ([⌈N/NR⌉][K][NR]; a constant matmul weight) or row-major with row stride
 /// <see cref="Ldb"/>. C is row-major with row stride <see cref="Ldc"/>; epilogue operand e is read at element
-/// i·Row + j·Col of <see cref="EpilogueStrides"/>[e] (0 for a broadcast axis), or like C when that list is null.
+/// i·Row + j·Col of <see cref="EpilogueStrides"/>[e] (0 for a broadcast axis), or like C when that list is null. With
+/// <see cref="Split"/> each thread computes only its share of the row blocks or column panels.
 /// </summary>
 internal sealed record GemmSpec(int M, int N, int K, bool APacked, int Lda, bool BPacked, int Ldb, int Ldc, BiasMode Bias, Expr? Epilogue, int EpilogueOperands,
-    IReadOnlyList<(int Row, int Col)>? EpilogueStrides = null);
+    IReadOnlyList<(int Row, int Col)>? EpilogueStrides = null, GemmSplit Split = GemmSplit.None);
 
 /// <summary>
 /// Emits a GEMM as one function (params: a, b, c, bias, epilogue operands…, all byte addresses) around a register-blocked
@@ -64,10 +73,29 @@ internal static class GemmEmitter
         private readonly int[] _bv = [.. Enumerable.Range(0, NR / 4).Select(_ => f.Local(ValType.V128))];
         private readonly int[] _acc = [.. Enumerable.Range(0, MR * NR / 4).Select(_ => f.Local(ValType.V128))];
         private readonly int _v = f.Local(ValType.V128);
+        private (int Start, int End) _cols;
 
         public void Run()
         {
             int fullM = s.M / MR, tailM = s.M % MR;
+            if (s.Split == GemmSplit.Columns)
+            {
+                _cols = WasmThreads.Range(f, (s.N + NR - 1) / NR);
+            }
+            if (s.Split == GemmSplit.Rows)
+            {
+                var rows = WasmThreads.Range(f, (s.M + MR - 1) / MR);
+                WasmThreads.Loop(f, _i, rows, fullM, MR, () => RowBlock(MR));
+                if (tailM > 0)
+                {
+                    WasmThreads.Owns(f, rows, fullM);
+                    f.If();
+                    f.I32Const(fullM * MR).LocalSet(_i);
+                    RowBlock(tailM);
+                    f.End();
+                }
+                return;
+            }
             if (fullM > 0)
             {
                 Counted(_i, 0, fullM * MR, MR, () => RowBlock(MR));
@@ -84,6 +112,19 @@ internal static class GemmEmitter
             // aRow = a + byte offset of row i (packed: panel i / MR)
             f.LocalGet(PA).LocalGet(_i).I32Const(s.APacked ? s.K * 4 : s.Lda * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(_aRow);
             int fullN = s.N / NR, tailN = s.N % NR;
+            if (s.Split == GemmSplit.Columns)
+            {
+                WasmThreads.Loop(f, _j, _cols, fullN, NR, () => Micro(mr, NR));
+                if (tailN > 0)
+                {
+                    WasmThreads.Owns(f, _cols, fullN);
+                    f.If();
+                    f.I32Const(fullN * NR).LocalSet(_j);
+                    Micro(mr, tailN);
+                    f.End();
+                }
+                return;
+            }
             if (fullN > 0)
             {
                 Counted(_j, 0, fullN * NR, NR, () => Micro(mr, NR));

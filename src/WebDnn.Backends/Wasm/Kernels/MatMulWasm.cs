@@ -8,11 +8,15 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// matmul, f32: one <see cref="GemmEmitter"/> function called once per batch (at most <see cref="MaxBatches"/>; batch
 /// offsets, broadcasting included, are constants). A constant 2-d B is packed at compile time into NR-column panels
 /// (<see cref="WasmPackWeights"/>). Bias: one value per column (Gemm's [N]) or per row ([M, 1]); epilogue operands
-/// broadcast to the output (a bias fused as <c>in0 + in1</c> with in1 [N], an attention mask [1, 1, M, N]).
+/// broadcast to the output (a bias fused as <c>in0 + in1</c> with in1 [N], an attention mask [1, 1, M, N]). Threads
+/// share C's row blocks (or its column panels when M is small) in every batch.
 /// </summary>
 internal static class MatMulWasm
 {
     public const int MaxBatches = 64;
+
+    /// <summary>Row blocks (of MR rows) from which threads split the rows of C rather than its columns.</summary>
+    private const int MinRowBlocksToSplit = 8;
 
     private sealed record Shape(int M, int K, int N, int[] Batch, long[] AOff, long[] BOff);
 
@@ -169,8 +173,10 @@ internal static class MatMulWasm
         var bias = Bias(k, sh.M, sh.N)!.Value;
         int nEpi = k.Epilogue is null ? 0 : k.Inputs.Length - k.EpilogueFirstInput;
         var operands = k.Inputs.Skip(k.EpilogueFirstInput).Take(nEpi).Select(b => Operand(b.Shape, k.Output.Shape, sh.AOff.Length)!.Value).ToArray();
+        // threads share row blocks when there are enough of them (one thread's rows reuse its B panels), else column panels
+        var split = (sh.M + GemmEmitter.MR - 1) / GemmEmitter.MR >= MinRowBlocksToSplit ? GemmSplit.Rows : GemmSplit.Columns;
         var spec = new GemmSpec(sh.M, sh.N, sh.K, APacked: false, Lda: sh.K, BPacked: packed, Ldb: sh.N, Ldc: sh.N, bias, k.Epilogue, nEpi,
-            [.. operands.Select(o => (o.Row, o.Col))]);
+            [.. operands.Select(o => (o.Row, o.Col))], split);
         int gemm = ctx.Add(GemmEmitter.Emit(spec, ctx.Relaxed));
         int outP = k.Inputs.Length;
         for (int t = 0; t < sh.AOff.Length; t++)

@@ -48,12 +48,25 @@ public sealed partial class WasmBackendTests : IDisposable
         {
             Assert.True(WasmNode.Run(File.ReadAllBytes(Path.Combine(pkg, PackageWriter.KernelFile(wasm, WasmWriter.RelaxedFile))), relaxed: true).Valid, "kernels-relaxed.wasm does not validate");
         }
+        Assert.True(WasmNode.Run(File.ReadAllBytes(Path.Combine(pkg, PackageWriter.KernelFile(wasm, WasmWriter.SimdSharedFile)))).Valid, "kernels-threads.wasm does not validate");
         var expected = KernelReference.Run(pb.Program, pb.InputValues);
-        foreach (var flags in hasRelaxed ? new[] { Array.Empty<string>(), [WasmNode.RelaxedFlag] } : [[]])
+        // in the default worker (both module variants), then on 3 threads sharing the memory (uneven splits, threads
+        // with no share): the same bytes as on 1 thread, since a split changes no sum's order
+        (string[] Flags, string? Options)[] runs = [([], null), .. hasRelaxed ? [([WasmNode.RelaxedFlag], null)] : Array.Empty<(string[], string?)>(), ([], """{"wasmThreads":3}""")];
+        NodeResult? single = null;
+        foreach (var (flags, options) in runs)
         {
-            var result = NodeRunner.Run(pkg, pb.RawInputs(), ["wasm"], nodeFlags: flags);
+            var result = NodeRunner.Run(pkg, pb.RawInputs(), ["wasm"], nodeFlags: flags, loadOptions: options);
             Assert.True(result.Ok, result.Error);
             Assert.Equal("wasm", result.Backend);
+            single ??= result;
+            if (options is not null)
+            {
+                foreach (var (name, t) in single.Outputs)
+                {
+                    Assert.True(t.Data.AsSpan().SequenceEqual(result.Outputs[name].Data), $"{options}: output '{name}' differs from the 1-thread run");
+                }
+            }
             foreach (var io in pb.Program.Outputs)
             {
                 var got = result.Outputs[io.Name];

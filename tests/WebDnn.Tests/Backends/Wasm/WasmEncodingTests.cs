@@ -340,6 +340,25 @@ public sealed class WasmEncodingTests
     }
 
     [Fact]
+    public void Globals_are_read_by_functions_and_the_shared_variant_differs_only_in_the_import()
+    {
+        var m = new ModuleWriter();
+        int a = m.AddGlobal(mutable: true, 7), b = m.AddGlobal(mutable: false, -3);
+        m.ExportGlobal("a", a);
+        Assert.Throws<InvalidOperationException>(() => m.ExportGlobal("a", b));
+        var bytes = Module(f => f.I32Const(Out).GlobalGet(a).I32Const(10).Op(WasmOpcode.I32Mul).GlobalGet(b).Op(WasmOpcode.I32Add).Mem(WasmOpcode.I32Store), m);
+        Assert.Equal(67, Run(bytes, 1).I32[0]);
+        var shared = m.ToSharedBytes(65536);
+        Assert.True(WasmNode.Run(shared).Valid);
+        // the import's limits: flags 0 (min only) → 3 (shared, with a maximum), then LEB128(65536) = 80 80 04 after min
+        Assert.Equal(bytes.Length + 3, shared.Length);
+        int at = bytes.AsSpan().IndexOf("memory"u8) + "memory".Length;
+        Assert.Equal([0x02, 0x00, 0x01], bytes[at..(at + 3)]);
+        Assert.Equal([0x02, 0x03, 0x01, 0x80, 0x80, 0x04], shared[at..(at + 6)]);
+        Assert.Equal(bytes[(at + 3)..], shared[(at + 6)..]);
+    }
+
+    [Fact]
     public void Shared_memory_import_needs_a_maximum()
     {
         Assert.Throws<ArgumentException>(() => new ModuleWriter(1, null, shared: true));
