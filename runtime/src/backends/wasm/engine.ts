@@ -52,7 +52,6 @@ const RUN = 0;       // run generation: helper threads wait for it to change
 const ARRIVED = 1;   // barrier: threads arrived in this phase
 const PHASE = 2;     // barrier: generation, bumped by the last thread to arrive
 const FAILED = 3;    // 1 + the index of a kernel that threw on some thread, else 0
-const STOP = 4;      // helpers leave their loop
 /** Spins on the barrier before sleeping in Atomics.wait (a kernel often ends within microseconds of the others). */
 const SPINS = 2000;
 
@@ -74,7 +73,7 @@ export class Engine {
   readonly times: Float64Array | null;
   private seen: number;
 
-  private constructor(private readonly init: EngineInit, readonly memory: WebAssembly.Memory, exports: Record<string, unknown>, fallback: KernelFn[]) {
+  private constructor(private readonly init: EngineInit, memory: WebAssembly.Memory, exports: Record<string, unknown>, fallback: KernelFn[]) {
     this.bufs = init.buffers.map((b) => view(memory.buffer, b));
     this.control = init.nthreads > 1 ? new Int32Array(memory.buffer, init.control, 16) : null;
     this.times = init.profile && init.tid === 0 ? new Float64Array(init.kernels.length) : null;
@@ -140,7 +139,7 @@ export class Engine {
     return this.init.outputs.map((id) => this.bufs[id].slice());
   }
 
-  /** Threads 1…N-1: waits for each run and takes its share of every kernel, until stop(). Never returns otherwise. */
+  /** Threads 1…N-1: waits for each run and takes its share of every kernel; never returns (dispose() terminates the worker). */
   serve(): void {
     const c = this.control;
     if (!c) throw new Error('webdnn: serve() needs threads');
@@ -149,22 +148,12 @@ export class Engine {
       const now = Atomics.load(c, RUN);
       if (now === this.seen) continue;
       this.seen = now;
-      if (Atomics.load(c, STOP) !== 0) return;
       this.runSteps();
       if (this.error) {
         console.error(`webdnn: wasm thread ${this.init.tid}: kernel ${this.error.kernel} failed: ${this.error.message}`);
         this.error = null;
       }
     }
-  }
-
-  /** Thread 0: lets the helper threads leave serve(). */
-  stop(): void {
-    const c = this.control;
-    if (!c) return;
-    Atomics.store(c, STOP, 1);
-    Atomics.add(c, RUN, 1);
-    Atomics.notify(c, RUN);
   }
 
   private error: KernelError | null = null;
