@@ -45,6 +45,7 @@ public static class WasmWriter
         CopyKernel c => CopyWasm.Supports(c),
         ConvTransposeKernel t => ConvTransposeWasm.Supports(t),
         PoolKernel p => PoolWasm.Supports(p),
+        GatherKernel g => GatherWasm.Supports(g),
         _ => false,
     };
 
@@ -110,6 +111,7 @@ public static class WasmWriter
                 CopyKernel c => Void(() => CopyWasm.Emit(f, c)),
                 ConvTransposeKernel t => ConvTransposeWasm.Emit(ctx, f, t),
                 PoolKernel p => PoolWasm.Emit(f, p),
+                GatherKernel g => Void(() => GatherWasm.Emit(f, g)),
                 _ => throw new InvalidOperationException(k.Primitive),
             };
             string name = $"k{i}";

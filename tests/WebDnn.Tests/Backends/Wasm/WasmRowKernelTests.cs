@@ -1,3 +1,4 @@
+using WebDnn.Backends.Common;
 using WebDnn.Core;
 using WebDnn.Core.Kernels;
 
@@ -230,5 +231,51 @@ public sealed partial class WasmBackendTests
         pb.Add(new PoolKernel(PoolKind.Average, [h, w], [1, 1], [0, 0, 0, 0], [1, 1], false, 2) { Inputs = [x], Outputs = [g] });
         pb.Output("global", g);
         Check(pb, expectNative: 2);
+    }
+}
+
+/// <summary>The wasm gather kernel (one block per index).</summary>
+public sealed partial class WasmBackendTests
+{
+    [Fact]
+    public void Gather_embedding_rows_inner_axes_and_negative_indices()
+    {
+        var pb = new ProgramBuilder();
+        var table = pb.Weight(F, [50, 12]);
+        var ids = pb.Input("ids", DataType.Int32, [2, 7], gen: r => r.Next(-50, 50));
+        var e = pb.Act(F, 2, 7, 12);
+        pb.Add(new GatherKernel(0) { Inputs = [table, ids], Outputs = [e] });
+        pb.Output("embed", e);
+        // the last axis (inner 1) of i32 data, and a middle axis
+        var x = pb.Input("x", DataType.Int32, [3, 4, 5], gen: r => r.Next(-1000, 1000));
+        var idx = pb.Input("idx", DataType.Int32, [6], gen: r => r.Next(-5, 5));
+        var last = pb.Act(DataType.Int32, 3, 4, 6);
+        pb.Add(new GatherKernel(2) { Inputs = [x, idx], Outputs = [last] });
+        pb.Output("last", last);
+        var idx2 = pb.Input("idx2", DataType.Int32, [2, 2], gen: r => r.Next(-4, 4));
+        var mid = pb.Act(DataType.Int32, 3, 2, 2, 5);
+        pb.Add(new GatherKernel(1) { Inputs = [x, idx2], Outputs = [mid] });
+        pb.Output("mid", mid);
+        Check(pb, expectNative: 3);
+    }
+
+    [Fact]
+    public void Gather_index_out_of_range_fails_naming_the_kernel()
+    {
+        var pb = new ProgramBuilder();
+        var table = pb.Weight(F, [5, 2]);
+        var ids = pb.Input("ids", DataType.Int32, [3], gen: r => r.Next(0, 5));
+        var e = pb.Act(F, 3, 2);
+        pb.Add(new GatherKernel(0) { Inputs = [table, ids], Outputs = [e], Origin = "embed" });
+        pb.Output("y", e);
+        string pkg = Path.Combine(_dir, "oob");
+        var manifest = PackageWriter.Write(pb.Program, pkg, ["wasm"]);
+        Assert.DoesNotContain(manifest.Backends["wasm"].Kernels, k => k.Entry!.StartsWith("js:", StringComparison.Ordinal));
+        var inputs = pb.RawInputs();
+        inputs["ids"] = ProgramBuilder.Raw(DataType.Int32, [3], [1, 99, 2]);
+        var result = NodeRunner.Run(pkg, inputs, ["wasm"]);
+        Assert.False(result.Ok);
+        Assert.Contains("gather", result.Error, StringComparison.Ordinal);
+        Assert.Contains("embed", result.Error, StringComparison.Ordinal);
     }
 }
