@@ -1,7 +1,7 @@
 // The webgpu backend: the compiler's WGSL shaders (kernels.wgsl.json), one pipeline per distinct shader created in
 // parallel at load, one arena buffer laid out by the memory plan (bindings at its 256-byte aligned offsets), one buffer
-// per weight, bind groups made once. A run writes the inputs, records every kernel into one compute pass of one
-// command encoder, copies only the outputs to a staging buffer and maps it.
+// per weight, bind groups made once. A run writes the inputs and submits one command buffer (every kernel in one compute
+// pass, then a copy of only the outputs to a staging buffer), encoded while the GPU ran the previous run, and maps it.
 
 import { registerBackend, type Backend, type BackendOptions, type BackendSession, type LoadedPackage } from '../../backend.js';
 import type { ManifestBuffer } from '../../manifest.generated.js';
@@ -251,6 +251,38 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
   const setupOom = await device.popErrorScope();
   if (setupError || setupOom) throw new Error(`setting up the GPU buffers failed: ${(setupError ?? setupOom)!.message}`);
 
+  // The commands of a run never change (same pipelines, bind groups, dispatch sizes): after submitting one run, the next
+  // run's command buffer is encoded while the GPU works, so a run's CPU time is writing the inputs and one submit.
+  // Their validation cannot change either: the first command buffer is checked in an error scope, later ones not.
+  const encode = (): ReturnType<ReturnType<GpuDevice['createCommandEncoder']>['finish']> => {
+    const enc = device.createCommandEncoder();
+    if (query) {
+      steps.forEach((s, i) => {
+        const pass = enc.beginComputePass({ timestampWrites: { querySet: query!.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+        pass.setPipeline(s.pipeline);
+        pass.setBindGroup(0, s.group);
+        pass.dispatchWorkgroups(s.x, s.y, s.z);
+        pass.end();
+      });
+      enc.resolveQuerySet(query.set, 0, 2 * steps.length, query.resolve, 0);
+      enc.copyBufferToBuffer(query.resolve, 0, query.read, 0, 16 * steps.length);
+    } else {
+      const pass = enc.beginComputePass();
+      let last: GpuComputePipeline | null = null;
+      for (const s of steps) {
+        if (s.pipeline !== last) pass.setPipeline(s.pipeline);
+        last = s.pipeline;
+        pass.setBindGroup(0, s.group);
+        pass.dispatchWorkgroups(s.x, s.y, s.z);
+      }
+      pass.end();
+    }
+    outputs.forEach((o, i) => enc.copyBufferToBuffer(o.at.buffer, o.at.offset, staging, outAt[i], o.at.size));
+    return enc.finish();
+  };
+  let next: ReturnType<typeof encode> | null = null;
+  let validated = false;
+
   let queue: Promise<unknown> = Promise.resolve();
   const lastTimes = profile ? new Float64Array(entry.kernels.length) : null;
   const runOnce = async (values: KernelArray[]): Promise<KernelArray[]> => {
@@ -267,31 +299,16 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
       }
       device.queue.writeBuffer(at.buffer, at.offset, bytes, 0, bytes.byteLength);
     });
-    device.pushErrorScope('validation');
-    const enc = device.createCommandEncoder();
-    if (query) {
-      steps.forEach((s, i) => {
-        const pass = enc.beginComputePass({ timestampWrites: { querySet: query!.set, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-        pass.setPipeline(s.pipeline);
-        pass.setBindGroup(0, s.group);
-        pass.dispatchWorkgroups(s.x, s.y, s.z);
-        pass.end();
-      });
-      enc.resolveQuerySet(query.set, 0, 2 * steps.length, query.resolve, 0);
-      enc.copyBufferToBuffer(query.resolve, 0, query.read, 0, 16 * steps.length);
-    } else {
-      const pass = enc.beginComputePass();
-      for (const s of steps) {
-        pass.setPipeline(s.pipeline);
-        pass.setBindGroup(0, s.group);
-        pass.dispatchWorkgroups(s.x, s.y, s.z);
-      }
-      pass.end();
+    if (!validated) device.pushErrorScope('validation');
+    const commands = next ?? encode();
+    next = null;
+    device.queue.submit([commands]);
+    if (!validated) {
+      const err = await device.popErrorScope();
+      if (err) throw new Error(`webdnn: WebGPU validation error: ${err.message}`);
+      validated = true;
     }
-    outputs.forEach((o, i) => enc.copyBufferToBuffer(o.at.buffer, o.at.offset, staging, outAt[i], o.at.size));
-    device.queue.submit([enc.finish()]);
-    const err = await device.popErrorScope();
-    if (err) throw new Error(`webdnn: WebGPU validation error: ${err.message}`);
+    if (!query) next = encode();
     await staging.mapAsync(MapMode.READ);
     const mapped = staging.getMappedRange();
     const result = outputs.map((o, i) => {
