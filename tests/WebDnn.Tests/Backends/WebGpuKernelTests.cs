@@ -7,7 +7,8 @@ namespace WebDnn.Tests.Backends;
 
 /// <summary>
 /// Hand-picked webgpu cases the random shapes rarely reach (<see cref="PrimitiveRandomShapeTests"/> runs every primitive
-/// on webgpu too): GEMMs with few output tiles and long K, which split K into partial sums and a second reduce dispatch.
+/// on webgpu too): GEMMs with few output tiles and long K, which split K into partial sums and a second reduce dispatch,
+/// and vector-matrix products (M = 1), which take their own kernel.
 /// </summary>
 public sealed class WebGpuKernelTests : IDisposable
 {
@@ -33,6 +34,19 @@ public sealed class WebGpuKernelTests : IDisposable
         var o = pb.Act(F, 1, 70);
         pb.Add(new MatMulKernel(true, Expr.Un(UnaryOp.Tanh, Expr.In(0, F)), 3) { Inputs = [v, w, b], Outputs = [o] });
         pb.Output("gemv", o);
+        BackendHarness.AssertMatchesReference("webgpu", pb, Path.Combine(_dir, "pkg"));
+    }
+
+    [Fact]
+    public void Batched_vector_matrix_product_with_short_k_stores_directly()
+    {
+        // M = 1 takes the vector-matrix kernel; K = 43 is too short to split and leaves a tail of 3 after the steps of 4.
+        var pb = new ProgramBuilder();
+        var v = pb.Input("v", F, [2, 1, 43]);
+        var w = pb.Input("w", F, [2, 43, 300]);
+        var o = pb.Act(F, 2, 1, 300);
+        pb.Add(new MatMulKernel(false, null, 2) { Inputs = [v, w], Outputs = [o] });
+        pb.Output("bmv", o);
         BackendHarness.AssertMatchesReference("webgpu", pb, Path.Combine(_dir, "pkg"));
     }
 

@@ -6,24 +6,32 @@ internal sealed record GemmTile(int BM, int BN, int BK, int TM, int TN)
     public int Threads => BM / TM * (BN / TN);
 
     /// <summary>
-    /// A tile for an M×N (×Z) problem: the largest of the candidates that still gives enough workgroups to fill the GPU
-    /// (128×64 with 8×4 per invocation first), else the smallest; skinny tiles when one side is at most 16. TN is 4 (one
-    /// vec4 of B and of each accumulator row); workgroup memory stays under 16 KiB.
+    /// A tile for an M×N (×Z) problem whose K may be split in up to <paramref name="maxSplits"/> slices: among the
+    /// candidates that pad M×N least (within 15%: a 128-row tile on 64 output channels computes twice the work), the
+    /// largest (128×64 with 8×4 per invocation first) whose tiles and K slices give enough invocations to fill the GPU,
+    /// else the smallest; skinny tiles when one side is at most 16. TN is 4 (one vec4 of B and of each accumulator row);
+    /// workgroup memory stays under 16 KiB.
     /// </summary>
-    public static GemmTile For(long m, long n, long z)
+    public static GemmTile For(long m, long n, long z, long maxSplits)
     {
         GemmTile[] candidates = m <= 16 ? [new(16, 256, 8, 4, 4), new(16, 64, 16, 4, 4)]
             : n <= 16 ? [new(256, 16, 8, 4, 4), new(64, 16, 16, 4, 4)]
             : [new(128, 64, 16, 8, 4), new(64, 64, 16, 4, 4), new(32, 64, 16, 4, 4), new(32, 32, 16, 4, 4)];
+        long least = candidates.Min(t => t.Padded(m, n));
         foreach (var t in candidates)
         {
-            if (t.Tiles(m, n, z) >= GemmCore.TargetGroups / 2)
+            if (t.Padded(m, n) * 100 <= least * 115 && t.Tiles(m, n, z) * maxSplits * t.Threads >= GemmCore.TargetInvocations / 2)
             {
                 return t;
             }
         }
         return candidates[^1];
     }
+
+    /// <summary>Workgroups that give this tile's share of <see cref="GemmCore.TargetInvocations"/>.</summary>
+    public long TargetGroups => GemmCore.TargetInvocations / Threads;
+
+    private long Padded(long m, long n) => (m + BM - 1) / BM * BM * ((n + BN - 1) / BN * BN);
 
     public long Tiles(long m, long n, long z) => (m + BM - 1) / BM * ((n + BN - 1) / BN) * z;
 }
@@ -43,11 +51,17 @@ internal sealed record GemmTile(int BM, int BN, int BK, int TM, int TN)
 /// </remarks>
 internal static class GemmCore
 {
-    /// <summary>Workgroups that keep a large GPU busy (an H200 has 132 SMs; two tiles each hide the barriers).</summary>
-    public const long TargetGroups = 264;
+    /// <summary>Invocations that keep a large GPU busy: an H200 has 132 SMs, each holds up to 2048 (a quarter then).</summary>
+    public const long TargetInvocations = 132 * 512;
 
     /// <summary>Shortest K slice worth a split (shorter ones spend more on the second pass than they save).</summary>
     public const long MinSliceK = 128;
+
+    /// <summary>Workgroups of 256 invocations a vector-matrix product aims for: eight per SM keep enough loads in flight.</summary>
+    public const long GemvGroups = 1056;
+
+    /// <summary>Shortest K slice of a vector-matrix product worth a split.</summary>
+    public const long GemvMinSliceK = 64;
 
     /// <summary>Largest scratch buffer a split may use.</summary>
     public const long MaxScratchBytes = 64L << 20;
@@ -57,26 +71,37 @@ internal static class GemmCore
     /// </summary>
     public static void Emit(WgslKernel c, Action<WgslKernel> functions, long m, long n, long k, long z)
     {
-        var t = GemmTile.For(m, n, z);
-        long tiles = t.Tiles(m, n, z);
+        bool gemv = m == 1;
+        // The scratch buffer is one more binding (8 storage buffers per shader at most).
+        bool canSplit = c.Kernel.Inputs.Length + c.Kernel.Outputs.Length < 8;
+        var t = GemmTile.For(m, n, z, canSplit && k >= 2 * MinSliceK ? Math.Min(k / MinSliceK, 64) : 1);
+        long tiles = gemv ? (n + WgslKernel.Threads - 1) / WgslKernel.Threads * z : t.Tiles(m, n, z);
+        long target = gemv ? GemvGroups : t.TargetGroups, minSlice = gemv ? GemvMinSliceK : MinSliceK, step = gemv ? 1 : t.BK;
         long splits = 1;
-        if (tiles < TargetGroups && k >= 2 * MinSliceK && c.Kernel.Inputs.Length + c.Kernel.Outputs.Length < 8)
+        if (tiles < target && k >= 2 * minSlice && canSplit)
         {
-            splits = Math.Min(Math.Min((TargetGroups + tiles - 1) / tiles, k / MinSliceK), 64);
+            splits = Math.Min(Math.Min((target + tiles - 1) / tiles, k / minSlice), 64);
             while (splits > 1 && (splits * z * m * n * 4 > MaxScratchBytes || splits * z > WgslKernel.MaxGroups))
             {
                 splits--;
             }
         }
         long slice = (k + splits - 1) / splits;
-        slice = (slice + t.BK - 1) / t.BK * t.BK;
+        slice = (slice + step - 1) / step * step;
         splits = (k + slice - 1) / slice;
         functions(c);
         if (splits > 1)
         {
             c.W.Storage("scratch", "f32", WgslAccess.ReadWrite);
         }
-        Tiles(c, t, m, n, k, z, splits, slice);
+        if (gemv)
+        {
+            Gemv(c, n, k, z, splits, slice);
+        }
+        else
+        {
+            Tiles(c, t, m, n, k, z, splits, slice);
+        }
         if (splits == 1)
         {
             return;
@@ -97,6 +122,46 @@ internal static class GemmCore
             r.W.Line("store(zz, mm, nn, acc);");
         });
         c.Second = new WgslKernel.Stage(r.W.ToString(), r.Dispatch, splits * z * m * n * 4);
+    }
+
+    /// <summary>
+    /// M = 1 (fully-connected layers, vector-matrix products): memory-bound, so no tiles and no barriers. One invocation
+    /// per output column n and K slice streams its column of B (consecutive invocations read consecutive n, coalesced)
+    /// with four independent loads in flight; A's element is the same for the whole workgroup. Dispatch:
+    /// (⌈N/256⌉, 1, Z · S).
+    /// </summary>
+    private static void Gemv(WgslKernel c, long n, long k, long z, long splits, long slice)
+    {
+        var w = c.W;
+        w.Const("GN", "i32", WgslWriter.I32(n));
+        w.Const("GK", "i32", WgslWriter.I32(k));
+        w.Main(WgslKernel.Threads, 1, 1, () =>
+        {
+            w.Line($"let nn = i32(wid.x) * {WgslWriter.I32(WgslKernel.Threads)} + i32(lid.x);");
+            w.Line("if (nn >= GN) { return; }");
+            w.Line($"let z = i32(wid.z) / {WgslWriter.I32(splits)};");
+            w.Line($"let slice = i32(wid.z) % {WgslWriter.I32(splits)};");
+            w.Line($"let kbeg = slice * {WgslWriter.I32(slice)};");
+            w.Line($"let kend = min(GK, kbeg + {WgslWriter.I32(slice)});");
+            w.Line("var acc = vec4<f32>(0f);");
+            w.Line("var kk = kbeg;");
+            w.Open("loop");
+            w.Line("if (kk + 4i > kend) { break; }");
+            w.Line("let b = vec4<f32>(load_b(z, kk, nn), load_b(z, kk + 1i, nn), load_b(z, kk + 2i, nn), load_b(z, kk + 3i, nn));");
+            w.Line("acc = fma(vec4<f32>(load_a(z, 0i, kk), load_a(z, 0i, kk + 1i), load_a(z, 0i, kk + 2i), load_a(z, 0i, kk + 3i)), b, acc);");
+            w.Line("kk += 4i;");
+            w.Close();
+            w.Line("var sum = (acc.x + acc.y) + (acc.z + acc.w);");
+            w.Open("for (; kk < kend; kk++)");
+            w.Line("sum = fma(load_a(z, 0i, kk), load_b(z, kk, nn), sum);");
+            w.Close();
+            w.Line(splits == 1 ? "store(z, 0i, nn, sum);" : $"scratch[(z * {WgslWriter.I32(splits)} + slice) * GN + nn] = sum;");
+        });
+        c.Dispatch = [(int)((n + WgslKernel.Threads - 1) / WgslKernel.Threads), 1, (int)(z * splits)];
+        if (c.Dispatch.Any(d => d > WgslKernel.MaxGroups))
+        {
+            throw new Core.UnsupportedModelException($"webgpu backend: vector-matrix product 1x{n}x{k} (batch {z}) needs more than {WgslKernel.MaxGroups} workgroups along one axis");
+        }
     }
 
     private static void Tiles(WgslKernel c, GemmTile t, long m, long n, long k, long z, long splits, long slice)
@@ -127,11 +192,19 @@ internal static class GemmCore
             w.Line($"let kbeg = slice * {WgslWriter.I32(slice)};");
             w.Line($"let kend = min(GK, kbeg + {WgslWriter.I32(slice)});");
             w.Line($"var acc: array<vec4<f32>, {t.TM}>;");
+            // When the invocations cover whole rows of a tile, each one loads the same k of A and the same column n of B
+            // at every step: stated as such, the column's part of load_b (the im2col position) is loop-invariant.
+            bool fixedA = t.Threads % t.BK == 0 && t.BM * t.BK % t.Threads == 0, fixedB = t.Threads % t.BN == 0 && t.BN * t.BK % t.Threads == 0;
+            if (fixedB)
+            {
+                w.Line("let bn = tid % BN;");
+                w.Line("let gnb = col0 + bn;");
+            }
             w.Open("for (var k0: i32 = kbeg; k0 < kend; k0 += BK)");
             // A tile, stored k-major: consecutive invocations read consecutive k of one row (coalesced for row-major A).
-            w.Open("for (var e: i32 = tid; e < BM * BK; e += NT)");
-            w.Line("let mm = e / BK;");
-            w.Line("let kk = e % BK;");
+            w.Open(fixedA ? $"for (var j: i32 = 0; j < {WgslWriter.I32(t.BM * t.BK / t.Threads)}; j++)" : "for (var e: i32 = tid; e < BM * BK; e += NT)");
+            w.Line(fixedA ? "let mm = tid / BK + j * (NT / BK);" : "let mm = e / BK;");
+            w.Line(fixedA ? "let kk = tid % BK;" : "let kk = e % BK;");
             w.Line("let gm = row0 + mm;");
             w.Line("let gk = k0 + kk;");
             w.Line("var v = 0f;");
@@ -139,10 +212,10 @@ internal static class GemmCore
             w.Line("tile_a[(kk * BM + mm) / 4][mm % 4] = v;");
             w.Close();
             // B tile: consecutive invocations read consecutive n (coalesced for row-major B and the im2col rows).
-            w.Open("for (var e: i32 = tid; e < BN * BK; e += NT)");
-            w.Line("let kk = e / BN;");
-            w.Line("let nn = e % BN;");
-            w.Line("let gn = col0 + nn;");
+            w.Open(fixedB ? $"for (var j: i32 = 0; j < {WgslWriter.I32(t.BN * t.BK / t.Threads)}; j++)" : "for (var e: i32 = tid; e < BN * BK; e += NT)");
+            w.Line(fixedB ? "let kk = tid / BN + j * (NT / BN);" : "let kk = e / BN;");
+            w.Line(fixedB ? "let nn = bn;" : "let nn = e % BN;");
+            w.Line(fixedB ? "let gn = gnb;" : "let gn = col0 + nn;");
             w.Line("let gk = k0 + kk;");
             w.Line("var v = 0f;");
             w.Line("if (gn < GN && gk < kend) { v = load_b(z, gk, gn); }");
