@@ -21,8 +21,9 @@ export interface LoadOptions {
   onProgress?: LoadProgress;
   /**
    * Worker threads of the wasm backend, sharing one memory and splitting each kernel's output (default: the page's
-   * navigator.hardwareConcurrency, at most 16, when it is cross-origin isolated; else 1; in Node 1). More than 1 needs
-   * SharedArrayBuffer: on a page that is not cross-origin isolated the backend warns and runs 1 thread.
+   * navigator.hardwareConcurrency, at most 16, when it is cross-origin isolated and the model has at least 100 MFLOP;
+   * else 1; in Node 1). More than 1 needs SharedArrayBuffer: on a page that is not cross-origin isolated the backend
+   * warns and runs 1 thread.
    */
   wasmThreads?: number;
   /**

@@ -23,6 +23,11 @@ const FALLBACK_FILE = 'fallback.js';
 const PAGE = 65536;
 const MAX_BYTES = 4 * 1024 * 1024 * 1024 - PAGE;
 const CONTROL_BYTES = 64;
+/**
+ * The default thread count is 1 below this many flops per run: a small model gains nothing from a barrier per kernel,
+ * and a shared memory per load is what a page that loads many small models would exhaust address space with.
+ */
+const MIN_THREAD_FLOPS = 100e6;
 // (module (func (result v128) v128.const i32x4 0 0 0 0))
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);
@@ -57,7 +62,9 @@ function threadCount(options: BackendOptions, pkg: LoadedPackage, worker: boolea
   const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
   const node = isNode();
   const isolated = typeof SharedArrayBuffer === 'function' && (node || g.crossOriginIsolated === true);
-  const asked = options.wasmThreads ?? (isolated && !node ? Math.max(1, Math.min(g.navigator?.hardwareConcurrency ?? 1, 16)) : 1);
+  const flops = pkg.entry.kernels.reduce((sum, k) => sum + (k.flops ?? 0), 0);
+  const asked = options.wasmThreads
+    ?? (isolated && !node && flops >= MIN_THREAD_FLOPS ? Math.max(1, Math.min(g.navigator?.hardwareConcurrency ?? 1, 16)) : 1);
   if (asked <= 1) return { n: 1 };
   const why = !isolated
     ? 'needs a cross-origin isolated page (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp) for SharedArrayBuffer'
