@@ -53,18 +53,22 @@ export async function modelList() {
 
 /**
  * Fills a <select> with the backends this browser can run and the package has kernels for, plus "auto"
- * (the runtime's default order). Returns the list of usable backends.
+ * (load() with no backendOrder: the runtime's own ranking, which moves a software WebGPU adapter such as
+ * SwiftShader below the CPU backends). Returns the list of usable backends.
  */
 export async function fillBackendSelect(select, packageBackends) {
   const { availableBackends } = await runtime();
   const available = await availableBackends();
   const usable = available.filter((b) => !packageBackends || packageBackends.includes(b));
-  select.replaceChildren(new Option(`auto (${usable.join(', ') || 'none'})`, 'auto'), ...usable.map((b) => new Option(b, b)));
+  select.replaceChildren(new Option(usable.length ? 'auto (best here)' : 'auto (none usable)', 'auto'), ...usable.map((b) => new Option(b, b)));
   return usable;
 }
 
-/** The backendOrder option for a selector value. */
-export const backendOrder = (value, usable) => (value === 'auto' ? usable : [value]);
+/**
+ * The backendOrder option for a selector value: undefined for "auto", so that load() ranks the backends itself
+ * (an explicit order is taken as given, software WebGPU included); the package's missing backends are skipped by load().
+ */
+export const backendOrder = (value) => (value === 'auto' ? undefined : [value]);
 
 /** A progress bar: <progress> plus a label. */
 export function progressBar(bar, label) {

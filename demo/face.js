@@ -93,7 +93,7 @@ async function loadModel() {
   const { load } = await runtime();
   const t0 = performance.now();
   const runner = await load(info.path, {
-    backendOrder: backendOrder(ui.backend.value, state.usable),
+    backendOrder: backendOrder(ui.backend.value),
     onProgress: (loaded, total) => progress.update(loaded, total, 'weights'),
   });
   const input = runner.inputs[0];

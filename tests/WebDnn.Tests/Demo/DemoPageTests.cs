@@ -9,8 +9,9 @@ using Xunit.Abstractions;
 namespace WebDnn.Tests.Demo;
 
 /// <summary>
-/// Builds the demo folder once (BlazeFace front and the smallest speed model, to keep the suite short), serves it from
-/// 127.0.0.1 with <see cref="StaticServer"/> and opens it in headless Chromium.
+/// Builds the demo folder once (BlazeFace front and the smallest speed model, to keep the suite short; js, wasm and
+/// webgpu kernels, so that the pages' "auto" choice is exercised), serves it from 127.0.0.1 with
+/// <see cref="StaticServer"/> and opens it in headless Chromium.
 /// </summary>
 public sealed class DemoSite : IAsyncLifetime, IDisposable
 {
@@ -35,7 +36,7 @@ public sealed class DemoSite : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         var progress = new SyncProgress(line => { lock (BuildLog) { BuildLog.Add(line); } });
-        Build = await DemoBuilder.BuildAsync(_dir, new DemoOptions { Models = Models, Backends = ["js"] }, progress, CancellationToken.None);
+        Build = await DemoBuilder.BuildAsync(_dir, new DemoOptions { Models = Models, Backends = ["js", "wasm", "webgpu"] }, progress, CancellationToken.None);
         _server = new StaticServer(Build.Folder);
         _server.Start();
         _browser = await HeadlessBrowser.LaunchAsync();
@@ -127,23 +128,7 @@ public sealed class DemoPageTests(DemoSite site, ITestOutputHelper output) : ICl
         Assert.False(await page.IsVisibleAsync("#placeholder"));
         Assert.True(faces >= 0, Describe(console));
 
-        // The raw model outputs of our runtime against ONNX Runtime on the same input tensor.
-        float[] input = await page.EvaluateAsync<float[]>("() => Array.from(window.faceDemo.state.lastInput)");
-        string[] names = await page.EvaluateAsync<string[]>("() => Object.keys(window.faceDemo.state.lastOutputs)");
-        var actual = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var name in names)
-        {
-            int[] shape = await page.EvaluateAsync<int[]>("n => window.faceDemo.state.lastOutputs[n].shape", name);
-            float[] data = await page.EvaluateAsync<float[]>("n => Array.from(window.faceDemo.state.lastOutputs[n].data)", name);
-            actual[name] = Tensor.FromFloats(shape, data);
-        }
-        string onnx = await ModelZoo.Default.GetPathAsync("blazeface_front");
-        var expected = OrtOracle.Run(onnx, new Dictionary<string, Tensor> { ["input:0"] = Tensor.FromFloats([1, 128, 128, 3], input) });
-        Assert.Equal(4, expected.Count);
-        var report = TensorComparer.Compare(expected, actual, Tolerance.Fp32Js);
-        output.WriteLine($"BlazeFace front on js vs ONNX Runtime: {report}");
-        Assert.True(report.Passed, report.ToString());
-
+        var expected = await CompareWithOnnxRuntime(page, Tolerance.Fp32Js, "js");
         // The page's decoding against an independent one: with plain NMS the first face is the best anchor, decoded.
         var best = BestAnchor(expected);
         Assert.True((best.Score >= 0.5) == (faces > 0), $"best anchor score {best.Score}, page found {faces} face(s)");
@@ -178,6 +163,38 @@ public sealed class DemoPageTests(DemoSite site, ITestOutputHelper output) : ICl
         await page.Context.CloseAsync();
     }
 
+    /// <summary>
+    /// "auto" (the page's default) passes no backendOrder, so the runtime's own ranking applies: in headless Chromium
+    /// WebGPU is SwiftShader, a software adapter, which load() moves below wasm; an explicit [webgpu, wasm, js] order
+    /// would have picked it (seconds per frame). Where no WebGPU exists at all wasm is first anyway.
+    /// </summary>
+    [Fact]
+    public async Task Face_page_auto_runs_on_wasm_not_on_a_software_webgpu_adapter_and_matches_onnx_runtime()
+    {
+        var console = new List<string>();
+        var page = await site.Browser.NewPageAsync(line => { lock (console) { console.Add(line); } });
+        await page.GotoAsync(new Uri(site.BaseUri, "face.html").ToString());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.faceDemo.ready"), Describe(console));
+        Assert.Equal("auto", await page.InputValueAsync("#backend"));
+        await page.WaitForFunctionAsync("() => ['ready', 'error'].includes(document.body.dataset.state) && window.faceDemo.state.runner",
+            null, new PageWaitForFunctionOptions { Timeout = WaitMs });
+        Assert.False(await page.IsVisibleAsync("#error"), await page.InnerTextAsync("#error") + Describe(console));
+        string[] skipped = await page.EvaluateAsync<string[]>("() => window.faceDemo.state.runner.skipped.map((s) => `${s.backend}: ${s.reason}`)");
+        output.WriteLine($"auto picked {await page.InnerTextAsync("#stat-backend")}; not picked: {string.Join("; ", skipped)}");
+        Assert.Equal("wasm", await page.InnerTextAsync("#stat-backend"));
+        bool hasWebGpu = await page.EvaluateAsync<bool>("async () => (await (await import('./webdnn.mjs')).availableBackends()).includes('webgpu')");
+        if (hasWebGpu)
+        {
+            Assert.Contains(skipped, s => s.StartsWith("webgpu: ", StringComparison.Ordinal) && s.Contains("software fallback", StringComparison.Ordinal));
+        }
+        int faces = await page.EvaluateAsync<int>("async () => (await window.faceDemo.detectSynthetic())?.faces.length ?? -1");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DemoSite.ScreenshotDir, "face-synthetic-auto.png"), FullPage = true });
+        Assert.False(await page.IsVisibleAsync("#error"), await page.InnerTextAsync("#error") + Describe(console));
+        Assert.True(faces >= 1, $"no face found on the synthetic image on wasm{Describe(console)}");
+        await CompareWithOnnxRuntime(page, Tolerance.Fp32Fast, "wasm");
+        await page.Context.CloseAsync();
+    }
+
     [Fact]
     public async Task Speed_page_times_a_model_on_js_and_draws_a_bar()
     {
@@ -186,6 +203,8 @@ public sealed class DemoPageTests(DemoSite site, ITestOutputHelper output) : ICl
         await page.GotoAsync(new Uri(site.BaseUri, "speed.html").ToString());
         Assert.True(await page.EvaluateAsync<bool>("() => window.speedDemo.ready"), Describe(console));
         await page.FillAsync("#runs", "1");
+        // Only js: the packages also have wasm and webgpu (SwiftShader here, slow), which the face tests cover.
+        await page.EvaluateAsync("() => { for (const b of document.querySelectorAll('#backends input')) b.checked = b.value === 'js'; }");
         await page.ClickAsync("#start");
         await page.WaitForFunctionAsync("() => ['done', 'error'].includes(document.body.dataset.state)", null, new PageWaitForFunctionOptions { Timeout = WaitMs });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(DemoSite.ScreenshotDir, "speed-js.png"), FullPage = true });
@@ -209,6 +228,27 @@ public sealed class DemoPageTests(DemoSite site, ITestOutputHelper output) : ICl
         Assert.Equal(1, await page.Locator(".card[href='face.html']").CountAsync());
         Assert.Equal(1, await page.Locator(".card[href='speed.html']").CountAsync());
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>The raw model outputs the page got against ONNX Runtime on the very input tensor the page built.</summary>
+    private async Task<Dictionary<string, Tensor>> CompareWithOnnxRuntime(IPage page, Tolerance tolerance, string backend)
+    {
+        float[] input = await page.EvaluateAsync<float[]>("() => Array.from(window.faceDemo.state.lastInput)");
+        string[] names = await page.EvaluateAsync<string[]>("() => Object.keys(window.faceDemo.state.lastOutputs)");
+        var actual = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            int[] shape = await page.EvaluateAsync<int[]>("n => window.faceDemo.state.lastOutputs[n].shape", name);
+            float[] data = await page.EvaluateAsync<float[]>("n => Array.from(window.faceDemo.state.lastOutputs[n].data)", name);
+            actual[name] = Tensor.FromFloats(shape, data);
+        }
+        string onnx = await ModelZoo.Default.GetPathAsync("blazeface_front");
+        var expected = OrtOracle.Run(onnx, new Dictionary<string, Tensor> { ["input:0"] = Tensor.FromFloats([1, 128, 128, 3], input) });
+        Assert.Equal(4, expected.Count);
+        var report = TensorComparer.Compare(expected, actual, tolerance);
+        output.WriteLine($"BlazeFace front on {backend} vs ONNX Runtime: {report}");
+        Assert.True(report.Passed, report.ToString());
+        return expected;
     }
 
     private static string Describe(List<string> console)
