@@ -12,7 +12,8 @@ namespace WebDnn.Backends.WebGpu;
 public sealed class WebGpuBackend : IBackend
 {
     /// <summary>
-    /// WebGPU's guaranteed limits: minStorageBufferOffsetAlignment 256, maxStorageBuffersPerShaderStage 8, vec4 lanes.
+    /// WebGPU's guaranteed limits: minStorageBufferOffsetAlignment 256, maxStorageBuffersPerShaderStage 8, vec4 lanes,
+    /// maxStorageBufferBindingSize 128 MiB (larger weights are split at compile time, <see cref="SplitLargeWeights"/>).
     /// Conv algorithms fallback first: direct (grouped), then what <see cref="ChooseAlgorithms"/> prefers when it applies.
     /// </summary>
     public static readonly Target WebGpuTarget = new("webgpu", BufferAlignment: 256, MaxStorageBuffersPerKernel: 8, VectorWidth: 4, Target.BasicTypes,
@@ -22,11 +23,25 @@ public sealed class WebGpuBackend : IBackend
             ["conv"] = [KernelAlgorithms.Direct, KernelAlgorithms.Depthwise, KernelAlgorithms.Gemm1x1, KernelAlgorithms.ImplicitGemm],
             ["matmul"] = [KernelAlgorithms.Gemm],
         },
-        new Dictionary<string, ActivationLayout>());
+        new Dictionary<string, ActivationLayout>())
+    {
+        MaxBindingBytes = GuaranteedBindingBytes,
+    };
+
+    /// <summary>WebGPU's guaranteed maxStorageBufferBindingSize (the default limit of every device).</summary>
+    public const long GuaranteedBindingBytes = 128L << 20;
+
+    public WebGpuBackend()
+        : this(WebGpuTarget)
+    {
+    }
+
+    /// <summary>The backend compiling for <paramref name="target"/>, e.g. <see cref="WebGpuTarget"/> with a smaller <see cref="Target.MaxBindingBytes"/> (tests split small models).</summary>
+    public WebGpuBackend(Target target) => Target = target;
 
     public string Name => "webgpu";
 
-    public Target Target => WebGpuTarget;
+    public Target Target { get; }
 
     public IReadOnlySet<string> Primitives => WebGpuWriter.Primitives;
 

@@ -43,6 +43,14 @@ public sealed record Target(
     IReadOnlyDictionary<string, IReadOnlyList<string>> Algorithms,
     IReadOnlyDictionary<string, ActivationLayout> PreferredLayouts)
 {
+    /// <summary>
+    /// Largest buffer one kernel may bind that every device of this target accepts (WebGPU's guaranteed
+    /// maxStorageBufferBindingSize: 128 MiB); <see cref="long.MaxValue"/>: no limit. The kernel-level stage splits kernels
+    /// whose constant weight is larger (<c>SplitLargeWeights</c>); what it cannot split is left to the runtime, which asks
+    /// the device for a larger limit.
+    /// </summary>
+    public long MaxBindingBytes { get; init; } = long.MaxValue;
+
     /// <summary>The element types every backend stores today (lowering emits only these).</summary>
     public static readonly IReadOnlySet<DataType> BasicTypes = new HashSet<DataType> { DataType.Float32, DataType.Int32, DataType.Bool };
 
@@ -79,7 +87,10 @@ public sealed record Target(
             types,
             targets.All(t => t.RepackWeights),
             new Dictionary<string, IReadOnlyList<string>>(),
-            new Dictionary<string, ActivationLayout>());
+            new Dictionary<string, ActivationLayout>())
+        {
+            MaxBindingBytes = targets.Min(t => t.MaxBindingBytes),
+        };
     }
 }
 

@@ -7,7 +7,7 @@ namespace WebDnn.Lowering.KernelStage;
 /// </summary>
 public static class KernelPipelines
 {
-    /// <summary>Algorithm choice, layouts, memory plan: every backend's base pipeline.</summary>
+    /// <summary>Weight splitting (targets with a binding limit), algorithm choice, layouts, memory plan: every backend's base pipeline.</summary>
     public static IReadOnlyList<IKernelPass> Standard() => Build(null);
 
     /// <summary><see cref="Standard"/> with the backend's <paramref name="packing"/> pass in its place.</summary>
@@ -15,7 +15,8 @@ public static class KernelPipelines
 
     private static IReadOnlyList<IKernelPass> Build(IKernelPass? packing) =>
     [
-        new ChooseAlgorithms(),   // first: layout and packing depend on the algorithm
+        new SplitLargeWeights(),  // first: the pieces are kernels like any other (algorithm, layout, packing); no-op without a binding limit
+        new ChooseAlgorithms(),   // before layouts and packing, which depend on the algorithm
         new AssignLayouts(),      // after ChooseAlgorithms; inserts conversions where layouts meet (model edges included)
         .. packing is null ? [] : new[] { packing },   // after AssignLayouts (packing follows the layout), before planning
         new PlanTargetMemory(),   // last: plans the final kernel list with the target's alignment

@@ -57,9 +57,12 @@ public static class BackendHarness
     }
 
     // webgpu: Node with Dawn's navigator.gpu on SwiftShader (DawnNode), the same WebGPU implementation as Chromium's.
-    private static Dictionary<string, RawTensor> RunWebGpu(ProgramBuilder pb, string pkg)
+    private static Dictionary<string, RawTensor> RunWebGpu(ProgramBuilder pb, string pkg) => RunWebGpu(pb, pkg, new WebDnn.Backends.WebGpu.WebGpuBackend());
+
+    /// <summary>Writes <paramref name="pb"/> for <paramref name="webgpu"/> (a webgpu backend, e.g. one with another target) and runs it with Dawn.</summary>
+    public static Dictionary<string, RawTensor> RunWebGpu(ProgramBuilder pb, string pkg, IBackend webgpu)
     {
-        PackageWriter.Write(pb.Program, pkg, ["webgpu"]);
+        PackageWriter.Write(pb.Program, pkg, [webgpu]);
         var result = NodeRunner.Run(pkg, pb.RawInputs(), ["webgpu"], DawnNode.Setup, environment: DawnNode.Environment);
         Assert.True(result.Ok, result.Error);
         Assert.Equal("webgpu", result.Backend);
@@ -75,9 +78,11 @@ public static class BackendHarness
     }
 
     /// <summary>Runs <paramref name="pb"/> on <paramref name="backend"/> (package in <paramref name="pkg"/>) and asserts it matches the reference.</summary>
-    public static void AssertMatchesReference(string backend, ProgramBuilder pb, string pkg)
+    public static void AssertMatchesReference(string backend, ProgramBuilder pb, string pkg) => AssertMatchesReference(backend, pb, Runners[backend](pb, pkg));
+
+    /// <summary>Asserts that <paramref name="outputs"/> (from a run of <paramref name="pb"/> on <paramref name="backend"/>) match the reference within the backend's tolerance.</summary>
+    public static void AssertMatchesReference(string backend, ProgramBuilder pb, Dictionary<string, RawTensor> outputs)
     {
-        var outputs = Runners[backend](pb, pkg);
         var (rtol, atol) = Tolerances[backend];
         var expected = KernelReference.Run(pb.Program, pb.InputValues);
         foreach (var io in pb.Program.Outputs)

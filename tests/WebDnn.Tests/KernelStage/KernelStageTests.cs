@@ -139,7 +139,7 @@ public sealed class KernelStageTests
         Assert.Equal(pb.Program.Kernels.Count, tp.Program.Kernels.Count);
         Assert.All(tp.RequirePlan().Offsets.Values, off => Assert.Equal(0, off % 256));
         Assert.Equal(256, tp.RequirePlan().Alignment);
-        Assert.Equal(["choose-algorithms", "assign-layouts", "plan-memory"], tp.Passes.Select(r => r.Pass));
+        Assert.Equal(["split-large-weights", "choose-algorithms", "assign-layouts", "plan-memory"], tp.Passes.Select(r => r.Pass));
     }
 
     private sealed class TransposeMatMulWeights : PackWeights

@@ -9,7 +9,7 @@ import type { KernelArray } from '../../tensor.js';
 import { elementCount } from '../../tensor.js';
 import {
   BufferUsage, MapMode, ShaderStage, navigatorGpu,
-  type GpuAdapter, type GpuBindGroup, type GpuBuffer, type GpuComputePipeline, type GpuDevice, type GpuQuerySet,
+  type GpuAdapter, type GpuBindGroup, type GpuLimits, type GpuBuffer, type GpuComputePipeline, type GpuDevice, type GpuQuerySet,
 } from './gpu-types.js';
 
 const SHADERS = 'kernels.wgsl.json';
@@ -29,6 +29,53 @@ const roundUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 
 function byteLength(b: ManifestBuffer): number {
   return elementCount(b.shape) * (b.dtype === 'bool' ? 1 : 4);
+}
+
+/** WebGPU's default (guaranteed) limits: a device gets these unless it asks for more. */
+const DEFAULT_BINDING_BYTES = 134217728;
+const DEFAULT_BUFFER_BYTES = 268435456;
+
+const arenaSizeOf = (entry: LoadedPackage['entry']): number => roundUp(Math.max(entry.arenaBytes, 4), 256) + 256;
+
+/**
+ * The limits this model needs beyond WebGPU's defaults, checked against the adapter's. The compiler splits weights over
+ * the default binding (128 MiB; VGG16's first fully-connected weight is 411 MB) into pieces, so what is left here is a
+ * large activation (a binding of the arena, or the arena itself over maxBufferSize) or a weight of a kernel it cannot
+ * split. The error names the limit, the value, the buffer and the kernel (its ONNX node).
+ */
+function limitsNeeded(entry: LoadedPackage['entry'], have: GpuLimits): { requiredLimits: Record<string, number>; bindingBytes: number } {
+  const size = (b: ManifestBuffer): number => roundUp(Math.max(byteLength(b), 4), 4);
+  const user = (id: number): string => {
+    const i = entry.kernels.findIndex((k) => k.inputs.includes(id) || k.outputs.includes(id));
+    const k = entry.kernels[i];
+    return k ? `, bound by kernel ${i} (${k.primitive}${k.origin ? ` from ONNX node ${JSON.stringify(k.origin)}` : ''})` : '';
+  };
+  let binding = 4, bindingWhat = '';
+  for (const b of entry.buffers) {
+    if (size(b) > binding) {
+      binding = size(b);
+      bindingWhat = `${b.region === 'weights' ? 'weight' : 'activation'} buffer ${b.id} [${b.shape.join(', ')}]${user(b.id)}`;
+    }
+  }
+  const arena = arenaSizeOf(entry);
+  let buffer = arena, bufferWhat = `the activation arena (${entry.arenaBytes} bytes of activations, inputs and outputs at their peak)`;
+  for (const b of entry.buffers) {
+    if (b.region === 'weights' && b.aliasOf === null && size(b) > buffer) {
+      buffer = size(b);
+      bufferWhat = `weight buffer ${b.id} [${b.shape.join(', ')}]${user(b.id)}`;
+    }
+  }
+  const requiredLimits: Record<string, number> = {};
+  const need = (name: 'maxStorageBufferBindingSize' | 'maxBufferSize', value: number, what: string): void => {
+    const allowed = have[name];
+    if (value > allowed) {
+      throw new Error(`webdnn: the model needs the WebGPU limit ${name} = ${value} for ${what}; this adapter allows ${allowed} (run it on another backend, e.g. backendOrder: ['wasm'])`);
+    }
+    requiredLimits[name] = value;
+  };
+  if (binding > DEFAULT_BINDING_BYTES) need('maxStorageBufferBindingSize', binding, bindingWhat);
+  if (buffer > DEFAULT_BUFFER_BYTES) need('maxBufferSize', buffer, bufferWhat);
+  return { requiredLimits, bindingBytes: Math.max(binding, DEFAULT_BINDING_BYTES) };
 }
 
 let adapterPromise: Promise<GpuAdapter | null> | null = null;
@@ -58,19 +105,7 @@ async function create(pkg: LoadedPackage, options: BackendOptions): Promise<Back
     if (b.id !== i) throw new Error(`webdnn: invalid manifest: buffer at index ${i} has id ${b.id}`);
   });
 
-  // Limits this model needs beyond the defaults (VGG16's first fully-connected weight is 411 MB).
-  const roots = entry.buffers.filter((b) => b.aliasOf === null);
-  const largestBinding = Math.max(4, ...entry.buffers.map((b) => roundUp(Math.max(byteLength(b), 4), 4)));
-  const arenaSize = roundUp(Math.max(entry.arenaBytes, 4), 256) + 256;
-  const largestBuffer = Math.max(arenaSize, ...roots.filter((b) => b.region === 'weights').map((b) => roundUp(Math.max(byteLength(b), 4), 4)));
-  const requiredLimits: Record<string, number> = {};
-  const need = (name: string, value: number): void => {
-    const have = ad.limits[name];
-    if (value > have) throw new Error(`the model needs ${name} ${value}, this adapter allows ${have}`);
-    if (value > 0) requiredLimits[name] = Math.max(value, requiredLimits[name] ?? 0);
-  };
-  if (largestBinding > 134217728) need('maxStorageBufferBindingSize', largestBinding);
-  if (largestBuffer > 268435456) need('maxBufferSize', largestBuffer);
+  const { requiredLimits, bindingBytes } = limitsNeeded(entry, ad.limits);
   // BackendOptions.profile (webdnn run --profile) asks for the same timestamp-query mode as WEBDNN_WEBGPU_PROFILE.
   const profile = (profiling() || options.profile === true) && ad.features.has('timestamp-query');
   const device: GpuDevice = await ad.requestDevice({ requiredLimits, requiredFeatures: profile ? ['timestamp-query'] : [] });
@@ -82,7 +117,7 @@ async function create(pkg: LoadedPackage, options: BackendOptions): Promise<Back
   });
 
   try {
-    const session = await setUp(pkg, device, arenaSize, profile, () => lost);
+    const session = await setUp(pkg, device, arenaSizeOf(entry), bindingBytes, profile, () => lost);
     if (options.profile && !profile) session.kernelTimes = () => 'this WebGPU adapter has no timestamp-query feature';
     return session;
   } catch (e) {
@@ -91,7 +126,8 @@ async function create(pkg: LoadedPackage, options: BackendOptions): Promise<Back
   }
 }
 
-async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, profile: boolean, lostReason: () => string | null): Promise<BackendSession> {
+async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, bindingBytes: number, profile: boolean,
+  lostReason: () => string | null): Promise<BackendSession> {
   const { entry } = pkg;
   const text = new TextDecoder().decode(await pkg.file(SHADERS));
   let shaders: string[];
@@ -219,6 +255,9 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, p
   const steps = entry.kernels.flatMap((k, i) => {
     const d = k.data!;
     const resources = groupsOf(k).map((g, slot) => groupBinding(g.ids, slot));
+    // Views of one storage bound together span more than each of them (limitsNeeded checked each buffer alone).
+    const wide = resources.find((r) => r.size > bindingBytes);
+    if (wide) throw new Error(`webdnn: kernel ${i} (${k.primitive}) binds ${wide.size} bytes of one buffer, more than this device's maxStorageBufferBindingSize ${bindingBytes}`);
     if (d.length === 3) resources.push({ buffer: scratch, offset: 0, size: roundUp(d[1], 4) });
     const group: GpuBindGroup = device.createBindGroup({ layout: layouts.get(d[0])!, entries: resources.map((resource, b) => ({ binding: b, resource })) });
     const [x, y, z, x2, y2, z2] = k.dispatch!;
