@@ -46,6 +46,7 @@ public static class WasmWriter
         ConvTransposeKernel t => ConvTransposeWasm.Supports(t),
         PoolKernel p => PoolWasm.Supports(p),
         GatherKernel g => GatherWasm.Supports(g),
+        ReduceKernel r => ReduceWasm.Supports(r),
         _ => false,
     };
 
@@ -112,6 +113,7 @@ public static class WasmWriter
                 ConvTransposeKernel t => ConvTransposeWasm.Emit(ctx, f, t),
                 PoolKernel p => PoolWasm.Emit(f, p),
                 GatherKernel g => Void(() => GatherWasm.Emit(f, g)),
+                ReduceKernel r => Void(() => ReduceWasm.Emit(f, r)),
                 _ => throw new InvalidOperationException(k.Primitive),
             };
             string name = $"k{i}";

@@ -7,7 +7,7 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// <summary>
 /// Compiles an f32 <see cref="Expr"/> to SIMD128 code on four lanes at once (a scalar tail uses lane 0 of the same
 /// code). Arithmetic is f32 throughout (the js backend computes in double and rounds at the store: the two differ by
-/// f32 rounding only). exp, sigmoid and tanh use a range-reduced polynomial (Cephes expf, relative error ≤ 2 ulp;
+/// f32 rounding only). log is Cephes logf (≤ 2 ulp); exp, sigmoid and tanh use a range-reduced polynomial (Cephes expf, relative error ≤ 2 ulp;
 /// arguments are clamped to [-87, 88], so exp saturates at e^88 instead of overflowing to +Inf).
 /// </summary>
 internal static class WasmExpr
@@ -24,7 +24,7 @@ internal static class WasmExpr
         InputExpr i => i.InputType == DataType.Float32,
         ConstExpr c => c.Type is DataType.Float32 or DataType.Bool,
         UnaryExpr u when u.Type == DataType.Float32 => u.Op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Sqrt or UnaryOp.Reciprocal or UnaryOp.Relu
-            or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round or UnaryOp.Exp or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Softsign or UnaryOp.Erf
+            or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round or UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Softsign or UnaryOp.Erf
             && Compiles(u.A),
         UnaryExpr u => u.Op is UnaryOp.Not && u.A.Type == DataType.Bool && Compiles(u.A)
             || u.Op is UnaryOp.IsNaN or UnaryOp.IsInf or UnaryOp.IsPosInf or UnaryOp.IsNegInf && u.A.Type == DataType.Float32 && Compiles(u.A),
@@ -133,6 +133,10 @@ internal static class WasmExpr
                 arg();
                 Exp(f);
                 break;
+            case UnaryOp.Log:
+                arg();
+                Log(f);
+                break;
             case UnaryOp.Erf:
                 arg();
                 Erf(f);
@@ -236,6 +240,50 @@ internal static class WasmExpr
         f.LocalGet(big);
         f.LocalGet(ax).F32x4Const(0.5f).Op(WasmOpcode.F32x4Lt);
         f.Op(WasmOpcode.V128Bitselect);
+    }
+
+    /// <summary>
+    /// natural log of the v128 on the stack (Cephes logf: x = m·2^e with m in [√½, √2), log m by a degree-9 polynomial in
+    /// m − 1, relative error ≤ 2 ulp; subnormals are scaled by 2^25 first). log ±0 = −∞, log of a negative is NaN,
+    /// log +∞ = +∞, NaN stays NaN.
+    /// </summary>
+    internal static void Log(FunctionBody f)
+    {
+        int x = f.Local(ValType.V128), xs = f.Local(ValType.V128), e = f.Local(ValType.V128), m = f.Local(ValType.V128);
+        int lt = f.Local(ValType.V128), z = f.Local(ValType.V128), ef = f.Local(ValType.V128), r = f.Local(ValType.V128);
+        f.LocalSet(x);
+        // subnormals: xs = x·2^25, e −= 25
+        f.LocalGet(x).F32x4Const(33554432f).Op(WasmOpcode.F32x4Mul).LocalGet(x)
+            .LocalGet(x).F32x4Const(1.17549435e-38f).Op(WasmOpcode.F32x4Lt).LocalTee(lt).Op(WasmOpcode.V128Bitselect).LocalSet(xs);
+        // e = ((bits >> 23) & 0xff) − 126 (− 25), m = mantissa · 2^−1 in [0.5, 1)
+        f.LocalGet(xs).I32Const(23).Op(WasmOpcode.I32x4ShrU).V128Const(255, 255, 255, 255).Op(WasmOpcode.V128And)
+            .V128Const(126, 126, 126, 126).Op(WasmOpcode.I32x4Sub)
+            .LocalGet(lt).V128Const(25, 25, 25, 25).Op(WasmOpcode.V128And).Op(WasmOpcode.I32x4Sub).LocalSet(e);
+        f.LocalGet(xs).V128Const(0x007FFFFF, 0x007FFFFF, 0x007FFFFF, 0x007FFFFF).Op(WasmOpcode.V128And)
+            .V128Const(0x3F000000, 0x3F000000, 0x3F000000, 0x3F000000).Op(WasmOpcode.V128Or).LocalSet(m);
+        // m < √½: e −= 1, m = 2m − 1; else m = m − 1
+        f.LocalGet(m).F32x4Const(0.707106781186547524f).Op(WasmOpcode.F32x4Lt).LocalSet(lt);
+        f.LocalGet(e).LocalGet(lt).Op(WasmOpcode.I32x4Add).Op(WasmOpcode.F32x4ConvertI32x4S).LocalSet(ef);
+        f.LocalGet(m).F32x4Const(1).Op(WasmOpcode.F32x4Sub).LocalGet(m).LocalGet(lt).Op(WasmOpcode.V128And).Op(WasmOpcode.F32x4Add).LocalTee(m)
+            .LocalGet(m).Op(WasmOpcode.F32x4Mul).LocalSet(z);
+        float[] c = [7.0376836292E-2f, -1.1514610310E-1f, 1.1676998740E-1f, -1.2420140846E-1f, 1.4249322787E-1f, -1.6668057665E-1f,
+            2.0000714765E-1f, -2.4999993993E-1f, 3.3333331174E-1f];
+        f.F32x4Const(c[0]);
+        for (int i = 1; i < c.Length; i++)
+        {
+            f.LocalGet(m).Op(WasmOpcode.F32x4Mul).F32x4Const(c[i]).Op(WasmOpcode.F32x4Add);
+        }
+        // r = m + poly·m·z − 2.12194440e-4·e − z/2 + 0.693359375·e
+        f.LocalGet(m).Op(WasmOpcode.F32x4Mul).LocalGet(z).Op(WasmOpcode.F32x4Mul)
+            .LocalGet(ef).F32x4Const(-2.12194440e-4f).Op(WasmOpcode.F32x4Mul).Op(WasmOpcode.F32x4Add)
+            .LocalGet(z).F32x4Const(-0.5f).Op(WasmOpcode.F32x4Mul).Op(WasmOpcode.F32x4Add)
+            .LocalGet(m).Op(WasmOpcode.F32x4Add)
+            .LocalGet(ef).F32x4Const(0.693359375f).Op(WasmOpcode.F32x4Mul).Op(WasmOpcode.F32x4Add).LocalSet(r);
+        // NaN and +∞ pass through, negatives give NaN, ±0 gives −∞
+        f.LocalGet(x).LocalGet(r).LocalGet(x).LocalGet(x).Op(WasmOpcode.F32x4Ne).LocalGet(x).F32x4Const(float.PositiveInfinity).Op(WasmOpcode.F32x4Eq)
+            .Op(WasmOpcode.V128Or).Op(WasmOpcode.V128Bitselect).LocalSet(r);
+        f.F32x4Const(float.NaN).LocalGet(r).LocalGet(x).F32x4Const(0).Op(WasmOpcode.F32x4Lt).Op(WasmOpcode.V128Bitselect).LocalSet(r);
+        f.F32x4Const(float.NegativeInfinity).LocalGet(r).LocalGet(x).F32x4Const(0).Op(WasmOpcode.F32x4Eq).Op(WasmOpcode.V128Bitselect);
     }
 
     /// <summary>exp of the v128 on the stack (Cephes expf: x = n·ln2 + r, e^r by a degree-6 polynomial, 2^n through the exponent bits).</summary>

@@ -2,7 +2,7 @@ using WebDnn.Backends.Wasm.Encoding;
 
 namespace WebDnn.Backends.Wasm.Kernels;
 
-/// <summary>Loop skeletons with constant bounds and lane helpers shared by the row kernels (norm, softmax, pool, copy).</summary>
+/// <summary>Loop skeletons with constant bounds and lane helpers shared by the row kernels (norm, softmax, pool, copy, reduce).</summary>
 internal static class WasmLoops
 {
     /// <summary>for (v = from; v &lt; to; v += step) body(); nothing when the range is empty.</summary>
@@ -17,6 +17,34 @@ internal static class WasmLoops
         body();
         f.LocalGet(v).I32Const(step).Op(WasmOpcode.I32Add).LocalTee(v).I32Const(to).Op(WasmOpcode.I32LtS).BrIf(0);
         f.End();
+    }
+
+    /// <summary>
+    /// Nested loops over <paramref name="axes"/> (outermost first), each with a pointer local that starts at its parent's
+    /// (<paramref name="basePtr"/> for the outermost) and advances by the axis's stride in bytes; body(pointer) runs
+    /// innermost. No axes: body(basePtr) once.
+    /// </summary>
+    public static void Strided(FunctionBody f, IReadOnlyList<(int Size, int Stride)> axes, int basePtr, Action<int> body)
+    {
+        void Level(int d, int parent)
+        {
+            if (d == axes.Count)
+            {
+                body(parent);
+                return;
+            }
+            int p = f.Local(ValType.I32), i = f.Local(ValType.I32);
+            f.LocalGet(parent).LocalSet(p);
+            Counted(f, i, 0, axes[d].Size, 1, () =>
+            {
+                Level(d + 1, p);
+                if (axes[d].Stride != 0)
+                {
+                    f.LocalGet(p).I32Const(axes[d].Stride).Op(WasmOpcode.I32Add).LocalSet(p);
+                }
+            });
+        }
+        Level(0, basePtr);
     }
 
     /// <summary>

@@ -76,6 +76,19 @@ public sealed partial class WasmBackendTests
     }
 
     [Fact]
+    public void Elementwise_log_over_wide_range_and_special_values()
+    {
+        var pb = new ProgramBuilder();
+        double[] special = [0, -0.0, 1e-40, 3e-39, -1, double.PositiveInfinity, double.NegativeInfinity, double.NaN, 1, 0.7071, 0.7072, 1.4142];
+        int i = 0;
+        var x = pb.Input("x", F, [5, 23], gen: r => i < special.Length ? special[i++] : Math.Exp(r.NextDouble() * 160 - 80));
+        var o = pb.Act(F, 5, 23);
+        pb.Add(new ElementwiseKernel(Expr.Un(UnaryOp.Log, Expr.In(0, F))) { Inputs = [x], Outputs = [o] });
+        pb.Output("log", o);
+        Check(pb, expectNative: 1);
+    }
+
+    [Fact]
     public void Elementwise_erf_and_selects_on_masks()
     {
         var pb = new ProgramBuilder();
