@@ -7,13 +7,13 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// <summary>
 /// softmax, f32, over the middle axis of [Outer, N, Inner]: the max, Σ exp(x − max) with the exponentials stored, then
 /// a multiply by 1/Σ. Inner = 1 (the last axis): four lanes along N, the tail masked (−∞ for the max, 0 for the sum),
-/// lanes combined at the end; Inner &gt; 1: four lanes along Inner, each lane its own softmax. LogSoftmax needs a log the
-/// emitter does not have and stays on the js kernel.
+/// lanes combined at the end; Inner &gt; 1: four lanes along Inner, each lane its own softmax. LogSoftmax sums the
+/// exponentials without storing them and writes (x − max) − log Σ (<see cref="WasmExpr.Log"/>).
 /// </summary>
 internal static class SoftmaxWasm
 {
     public static bool Supports(SoftmaxKernel k) =>
-        !k.Log && k.Inputs[0].DataType == DataType.Float32 && k.Output.DataType == DataType.Float32 && k.N >= 1
+        k.Inputs[0].DataType == DataType.Float32 && k.Output.DataType == DataType.Float32 && k.N >= 1
         && k.Inputs[0].Length == (long)k.Outer * k.N * k.Inner;
 
     public static void Emit(FunctionBody f, SoftmaxKernel k)
@@ -56,13 +56,20 @@ internal static class SoftmaxWasm
             f.F32x4Const(0).LocalSet(acc);
             WasmLoops.Lanes(f, off, n, lanes =>
             {
-                f.LocalGet(po).LocalGet(off).Op(WasmOpcode.I32Add);
+                if (!k.Log)
+                {
+                    f.LocalGet(po).LocalGet(off).Op(WasmOpcode.I32Add);
+                }
                 f.LocalGet(px).LocalGet(off).Op(WasmOpcode.I32Add);
                 WasmMem.Load(f, 0, lanes);
                 f.LocalGet(max).Op(WasmOpcode.F32x4Sub);
                 WasmExpr.Exp(f);
-                f.LocalTee(e);
-                WasmMem.Store(f, 0, lanes);
+                f.LocalSet(e);
+                if (!k.Log)
+                {
+                    f.LocalGet(e);
+                    WasmMem.Store(f, 0, lanes);
+                }
                 f.LocalGet(acc).LocalGet(e);
                 if (lanes < 4)
                 {
@@ -71,6 +78,22 @@ internal static class SoftmaxWasm
                 }
                 f.Op(WasmOpcode.F32x4Add).LocalSet(acc);
             });
+            if (k.Log)
+            {
+                f.LocalGet(acc);
+                WasmLoops.Horizontal(f, WasmOpcode.F32x4Add);
+                WasmExpr.Log(f);
+                f.LocalSet(acc);
+                WasmLoops.Lanes(f, off, n, lanes =>
+                {
+                    f.LocalGet(po).LocalGet(off).Op(WasmOpcode.I32Add);
+                    f.LocalGet(px).LocalGet(off).Op(WasmOpcode.I32Add);
+                    WasmMem.Load(f, 0, lanes);
+                    f.LocalGet(max).Op(WasmOpcode.F32x4Sub).LocalGet(acc).Op(WasmOpcode.F32x4Sub);
+                    WasmMem.Store(f, 0, lanes);
+                });
+                return;
+            }
             f.F32x4Const(1).LocalGet(acc);
             WasmLoops.Horizontal(f, WasmOpcode.F32x4Add);
             f.Op(WasmOpcode.F32x4Div).LocalSet(acc);
@@ -113,15 +136,37 @@ internal static class SoftmaxWasm
                 f.F32x4Const(0).LocalSet(acc);
                 WasmLoops.Counted(f, j, 0, n, 1, () =>
                 {
-                    At(po);
+                    if (!k.Log)
+                    {
+                        At(po);
+                    }
                     At(px);
                     WasmMem.Load(f, 0, lanes);
                     f.LocalGet(max).Op(WasmOpcode.F32x4Sub);
                     WasmExpr.Exp(f);
-                    f.LocalTee(e);
-                    WasmMem.Store(f, 0, lanes);
+                    f.LocalSet(e);
+                    if (!k.Log)
+                    {
+                        f.LocalGet(e);
+                        WasmMem.Store(f, 0, lanes);
+                    }
                     f.LocalGet(acc).LocalGet(e).Op(WasmOpcode.F32x4Add).LocalSet(acc);
                 });
+                if (k.Log)
+                {
+                    f.LocalGet(acc);
+                    WasmExpr.Log(f);
+                    f.LocalSet(acc);
+                    WasmLoops.Counted(f, j, 0, n, 1, () =>
+                    {
+                        At(po);
+                        At(px);
+                        WasmMem.Load(f, 0, lanes);
+                        f.LocalGet(max).Op(WasmOpcode.F32x4Sub).LocalGet(acc).Op(WasmOpcode.F32x4Sub);
+                        WasmMem.Store(f, 0, lanes);
+                    });
+                    return;
+                }
                 f.F32x4Const(1).LocalGet(acc).Op(WasmOpcode.F32x4Div).LocalSet(acc);
                 WasmLoops.Counted(f, j, 0, n, 1, () =>
                 {
