@@ -47,6 +47,7 @@ public static class WasmWriter
         PoolKernel p => PoolWasm.Supports(p),
         GatherKernel g => GatherWasm.Supports(g),
         ReduceKernel r => ReduceWasm.Supports(r),
+        ResizeKernel r => ResizeWasm.Supports(r),
         _ => false,
     };
 
@@ -114,6 +115,7 @@ public static class WasmWriter
                 PoolKernel p => PoolWasm.Emit(f, p),
                 GatherKernel g => Void(() => GatherWasm.Emit(f, g)),
                 ReduceKernel r => Void(() => ReduceWasm.Emit(f, r)),
+                ResizeKernel r => ResizeWasm.Emit(ctx, f, r),
                 _ => throw new InvalidOperationException(k.Primitive),
             };
             string name = $"k{i}";

@@ -189,6 +189,16 @@ public sealed class FunctionBody
         return this;
     }
 
+    /// <summary>memory.init of passive data segment <paramref name="segment"/> (stack: destination, offset in the segment, length).</summary>
+    public FunctionBody MemoryInit(int segment)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(segment);
+        Raw(WasmOpcode.MemoryInit);
+        Leb128.WriteU32(_code, (uint)segment);
+        _code.Add(0);
+        return this;
+    }
+
     public FunctionBody MemoryFill()
     {
         Raw(WasmOpcode.MemoryFill);
@@ -270,7 +280,7 @@ public sealed class FunctionBody
     {
         WasmOpcode.Block or WasmOpcode.Loop or WasmOpcode.If or WasmOpcode.Br or WasmOpcode.BrIf or WasmOpcode.Call
             or WasmOpcode.LocalGet or WasmOpcode.LocalSet or WasmOpcode.LocalTee or WasmOpcode.GlobalGet or WasmOpcode.GlobalSet or WasmOpcode.I32Const or WasmOpcode.F32Const
-            or WasmOpcode.V128Const or WasmOpcode.I8x16Shuffle or WasmOpcode.MemoryCopy or WasmOpcode.MemoryFill
+            or WasmOpcode.V128Const or WasmOpcode.I8x16Shuffle or WasmOpcode.MemoryCopy or WasmOpcode.MemoryFill or WasmOpcode.MemoryInit
             or WasmOpcode.MemorySize or WasmOpcode.Else or WasmOpcode.End => Imm.Special,
         WasmOpcode.I32Load or WasmOpcode.F32Load or WasmOpcode.I32Load8U or WasmOpcode.I32Store or WasmOpcode.F32Store or WasmOpcode.I32Store8
             or WasmOpcode.V128Load or WasmOpcode.V128Load32Splat or WasmOpcode.V128Store or WasmOpcode.V128Load32Zero or WasmOpcode.V128Load64Zero => Imm.Mem,

@@ -31,7 +31,8 @@ public enum SectionId : byte
 
 /// <summary>
 /// Writes one WebAssembly module: function types (deduplicated), one imported memory (<c>env.memory</c>, optionally
-/// shared), functions with their bodies, i32 globals, and exports. Function index 0 is the first function added (no
+/// shared), functions with their bodies, i32 globals, exports, and passive data segments (constant tables a kernel copies
+/// into its scratch with <c>memory.init</c>). Function index 0 is the first function added (no
 /// function imports), global index 0 the first global added. Names come from the backend only, never from a model.
 /// </summary>
 public sealed class ModuleWriter
@@ -40,6 +41,7 @@ public sealed class ModuleWriter
     private readonly List<(int Type, FunctionBody Body)> _functions = [];
     private readonly List<(string Name, byte Kind, int Index)> _exports = [];
     private readonly List<(bool Mutable, int Init)> _globals = [];
+    private readonly List<byte[]> _data = [];
 
     /// <param name="minPages">Minimum size of the imported memory in 64 KiB pages.</param>
     /// <param name="maxPages">Maximum (required when shared).</param>
@@ -84,6 +86,13 @@ public sealed class ModuleWriter
     {
         _globals.Add((mutable, init));
         return _globals.Count - 1;
+    }
+
+    /// <summary>Adds a passive data segment and returns its index (for <see cref="FunctionBody.MemoryInit"/>).</summary>
+    public int AddPassiveData(byte[] bytes)
+    {
+        _data.Add(bytes);
+        return _data.Count - 1;
     }
 
     /// <summary>Exports a global (a mutable one can be set from JavaScript through its <c>WebAssembly.Global</c>).</summary>
@@ -179,6 +188,10 @@ public sealed class ModuleWriter
                 Leb128.WriteU32(s, (uint)index);
             }
         });
+        if (_data.Count > 0)
+        {
+            Section(o, SectionId.DataCount, s => Leb128.WriteU32(s, (uint)_data.Count));
+        }
         Section(o, SectionId.Code, s =>
         {
             Leb128.WriteU32(s, (uint)_functions.Count);
@@ -189,6 +202,19 @@ public sealed class ModuleWriter
                 s.AddRange(code);
             }
         });
+        if (_data.Count > 0)
+        {
+            Section(o, SectionId.Data, s =>
+            {
+                Leb128.WriteU32(s, (uint)_data.Count);
+                foreach (var bytes in _data)
+                {
+                    s.Add(0x01);   // passive
+                    Leb128.WriteU32(s, (uint)bytes.Length);
+                    s.AddRange(bytes);
+                }
+            });
+        }
         return [.. o];
     }
 

@@ -116,6 +116,7 @@ public enum WasmOpcode
 
     // 0xFC prefix
     [WasmText("i32.trunc_sat_f32_s")] I32TruncSatF32S = 0xFC_0000,
+    [WasmText("memory.init")] MemoryInit = 0xFC_0008,
     [WasmText("memory.copy")] MemoryCopy = 0xFC_000A,
     [WasmText("memory.fill")] MemoryFill = 0xFC_000B,
 

@@ -315,6 +315,26 @@ public sealed class WasmEncodingTests
     }
 
     [Fact]
+    public void Passive_data_segments_and_memory_init()
+    {
+        var m = new ModuleWriter();
+        int a = m.AddPassiveData([1, 2, 3, 4, 5, 6, 7, 8]);
+        int b = m.AddPassiveData([.. BitConverter.GetBytes(-7), .. BitConverter.GetBytes(2.5f)]);
+        var bytes = Module(f =>
+        {
+            // segment 1 whole, then bytes 2..7 of segment 0 after it (twice: a segment stays usable)
+            f.I32Const(Out).I32Const(0).I32Const(8).MemoryInit(b);
+            f.I32Const(Out + 8).I32Const(2).I32Const(4).MemoryInit(a);
+            f.I32Const(Out + 12).I32Const(4).I32Const(4).MemoryInit(a);
+        }, m);
+        var r = Run(bytes, 4);
+        Assert.Equal(-7, r.I32[0]);
+        Assert.Equal(2.5f, r.F32[1]);
+        Assert.Equal(BitConverter.ToInt32([3, 4, 5, 6]), r.I32[2]);
+        Assert.Equal(BitConverter.ToInt32([5, 6, 7, 8]), r.I32[3]);
+    }
+
+    [Fact]
     public void Relaxed_simd_madd_and_min_max()
     {
         var bytes = Module(f =>
