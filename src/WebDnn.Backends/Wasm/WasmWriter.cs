@@ -48,6 +48,7 @@ public static class WasmWriter
         GatherKernel g => GatherWasm.Supports(g),
         ReduceKernel r => ReduceWasm.Supports(r),
         ResizeKernel r => ResizeWasm.Supports(r),
+        GatherElementsKernel g => GatherElementsWasm.Supports(g),
         _ => false,
     };
 
@@ -116,6 +117,7 @@ public static class WasmWriter
                 GatherKernel g => Void(() => GatherWasm.Emit(f, g)),
                 ReduceKernel r => Void(() => ReduceWasm.Emit(f, r)),
                 ResizeKernel r => ResizeWasm.Emit(ctx, f, r),
+                GatherElementsKernel g => Void(() => GatherElementsWasm.Emit(f, g)),
                 _ => throw new InvalidOperationException(k.Primitive),
             };
             string name = $"k{i}";

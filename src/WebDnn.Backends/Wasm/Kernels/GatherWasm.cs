@@ -5,17 +5,17 @@ using WebDnn.Core.Kernels;
 namespace WebDnn.Backends.Wasm.Kernels;
 
 /// <summary>
-/// gather of 4-byte elements (f32, i32) with i32 indices: data viewed as [outer, n, inner]; each index (negative ones
+/// gather of f32, i32 or bool elements with i32 indices: data viewed as [outer, n, inner]; each index (negative ones
 /// count from the end) copies one inner block (<c>memory.copy</c>, or one load and store when inner is 1). An index
 /// outside [−n, n) traps (<c>unreachable</c>), which the runtime reports as a failure of this kernel and its node; the
-/// js kernel's message also names the index. Bool data stays on the js kernel.
+/// js kernel's message also names the index.
 /// </summary>
 internal static class GatherWasm
 {
     public static bool Supports(GatherKernel k)
     {
         var data = k.Inputs[0];
-        if (data.DataType is not (DataType.Float32 or DataType.Int32) || k.Output.DataType != data.DataType || k.Inputs[1].DataType != DataType.Int32
+        if (data.DataType is not (DataType.Float32 or DataType.Int32 or DataType.Bool) || k.Output.DataType != data.DataType || k.Inputs[1].DataType != DataType.Int32
             || k.Axis < 0 || k.Axis >= data.Shape.Length)
         {
             return false;
@@ -40,7 +40,8 @@ internal static class GatherWasm
         }
         const int data = 0, indices = 1, outP = 2;
         int o = f.Local(ValType.I32), q = f.Local(ValType.I32), i = f.Local(ValType.I32), dst = f.Local(ValType.I32);
-        int block = checked((int)(inner * 4));
+        int size = k.Output.DataType == DataType.Bool ? 1 : 4;
+        int block = checked((int)(inner * size));
         f.LocalGet(outP).LocalSet(dst);
         WasmLoops.Counted(f, o, 0, checked((int)outer), 1, () => WasmLoops.Counted(f, q, 0, count, 1, () =>
         {
@@ -51,7 +52,11 @@ internal static class GatherWasm
             // src = data + ((o·n + i)·inner)·4
             f.LocalGet(dst);
             f.LocalGet(data).LocalGet(o).I32Const(n).Op(WasmOpcode.I32Mul).LocalGet(i).Op(WasmOpcode.I32Add).I32Const(block).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
-            if (inner == 1)
+            if (inner == 1 && size == 1)
+            {
+                f.Mem(WasmOpcode.I32Load8U).Mem(WasmOpcode.I32Store8);
+            }
+            else if (inner == 1)
             {
                 f.Mem(WasmOpcode.I32Load).Mem(WasmOpcode.I32Store);
             }

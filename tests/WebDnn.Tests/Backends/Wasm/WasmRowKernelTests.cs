@@ -248,7 +248,7 @@ public sealed partial class WasmBackendTests
     }
 }
 
-/// <summary>The wasm gather kernel (one block per index).</summary>
+/// <summary>The wasm gather kernel (one block per index; f32, i32 and bool data).</summary>
 public sealed partial class WasmBackendTests
 {
     [Fact]
@@ -270,7 +270,15 @@ public sealed partial class WasmBackendTests
         var mid = pb.Act(DataType.Int32, 3, 2, 2, 5);
         pb.Add(new GatherKernel(1) { Inputs = [x, idx2], Outputs = [mid] });
         pb.Output("mid", mid);
-        Check(pb, expectNative: 3);
+        // bool data: byte copies, single bytes when inner is 1
+        var xb = pb.Input("xb", DataType.Bool, [3, 4, 5], gen: r => r.Next(2));
+        var lastB = pb.Act(DataType.Bool, 3, 4, 6);
+        pb.Add(new GatherKernel(2) { Inputs = [xb, idx], Outputs = [lastB] });
+        pb.Output("last_bool", lastB);
+        var midB = pb.Act(DataType.Bool, 3, 2, 2, 5);
+        pb.Add(new GatherKernel(1) { Inputs = [xb, idx2], Outputs = [midB] });
+        pb.Output("mid_bool", midB);
+        Check(pb, expectNative: 5);
     }
 
     [Fact]
