@@ -86,6 +86,23 @@ public sealed partial class WasmBackendTests : IDisposable
         return entries;
     }
 
+    /// <summary>
+    /// Compiles for wasm (every kernel native), runs with input <paramref name="input"/> set to <paramref name="value"/> and
+    /// expects the run to fail with a message naming <paramref name="primitive"/> and the kernel's <paramref name="origin"/>.
+    /// </summary>
+    private void CheckTrap(ProgramBuilder pb, string input, RawTensor value, string primitive, string origin)
+    {
+        string pkg = Path.Combine(_dir, "trap");
+        var manifest = PackageWriter.Write(pb.Program, pkg, ["wasm"]);
+        Assert.DoesNotContain(manifest.Backends["wasm"].Kernels, k => k.Entry!.StartsWith("js:", StringComparison.Ordinal));
+        var inputs = pb.RawInputs();
+        inputs[input] = value;
+        var result = NodeRunner.Run(pkg, inputs, ["wasm"]);
+        Assert.False(result.Ok);
+        Assert.Contains(primitive, result.Error, StringComparison.Ordinal);
+        Assert.Contains(origin, result.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
