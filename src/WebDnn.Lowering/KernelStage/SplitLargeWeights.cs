@@ -11,6 +11,11 @@ namespace WebDnn.Lowering.KernelStage;
 /// channels, a gather along an axis of its table other than the gathered one. Each piece gets its slice of the bias and
 /// of the epilogue operands that vary along the split axis (a weight: sliced here; an activation: by a copy); operands
 /// that broadcast along it are read whole. Pieces are as even as possible, a multiple of 64 wide where that still fits.
+/// A matmul of at most <see cref="ChainMaxRows"/> output rows (a fully-connected layer) with a large B is cut along K
+/// instead, into a chain: piece j multiplies A's columns and B's rows of its K range and adds piece j − 1's partial
+/// product in its epilogue, the last one also the bias and the original epilogue. Each piece then keeps every output
+/// column (a vector-matrix product needs them all to stream its weight at full speed) and no join is needed. On an H200,
+/// VGG16's first FC layer took 0.125 ms whole, 0.35 ms as four column pieces with joins, 0.24 ms as a chain of four.
 /// </summary>
 /// <remarks>
 /// Runs first (the pieces then get their algorithm, layout and packing like any kernel); a no-op on targets without a
@@ -25,7 +30,10 @@ public sealed class SplitLargeWeights : IKernelPass
 
     public string Name => "split-large-weights";
 
-    /// <summary>Which input holds the weight, the weight axis to cut and the output axis that follows it.</summary>
+    /// <summary>Most output rows of a matmul cut along K (<see cref="GemmChain"/>): the skinny and vector-matrix GEMM tiles.</summary>
+    public const int ChainMaxRows = 16;
+
+    /// <summary>Which input holds the weight, the weight axis to cut and the output axis that follows it (-1: a K chain).</summary>
     private readonly record struct Cut(int Input, int WeightAxis, int OutputAxis);
 
     public void Run(TargetProgram tp)
@@ -39,9 +47,16 @@ public sealed class SplitLargeWeights : IKernelPass
         var output = new List<Kernel>(p.Kernels.Count);
         foreach (var k in p.Kernels)
         {
-            if (CutOf(k, limit) is { } cut && Pieces(k.Inputs[cut.Input], cut.WeightAxis, limit) is { } pieces)
+            if (CutOf(k, limit, tp.Target.MaxStorageBuffersPerKernel) is { } cut && Pieces(k.Inputs[cut.Input], cut.WeightAxis, limit) is { } pieces)
             {
-                Split(p, k, cut, pieces, output);
+                if (cut.OutputAxis < 0)
+                {
+                    GemmChain(p, (MatMulKernel)k, pieces, output);
+                }
+                else
+                {
+                    Split(p, k, cut, pieces, output);
+                }
             }
             else
             {
@@ -54,12 +69,15 @@ public sealed class SplitLargeWeights : IKernelPass
 
     private static bool IsLargeWeight(KernelBuffer b, long limit) => b.Kind == BufferKind.Weight && b.Root.Weight is not null && b.ByteLength > limit;
 
-    private static Cut? CutOf(Kernel k, long limit)
+    private static Cut? CutOf(Kernel k, long limit, int maxBindings)
     {
         bool Large(int i) => i < k.Inputs.Length && IsLargeWeight(k.Inputs[i], limit);
         int outRank = k.Output.Shape.Length;
+        // A chain's last piece binds one more buffer (the partial product), and a split-K GEMM a scratch buffer.
+        bool chain = outRank >= 2 && k.Output.Shape[^2] <= ChainMaxRows && k.Inputs.Length + k.Outputs.Length + 2 <= maxBindings;
         return k switch
         {
+            MatMulKernel when chain && Large(1) && k.Inputs[0].Shape.Length >= 2 && k.Inputs[1].Shape.Length >= 2 => new Cut(1, k.Inputs[1].Shape.Length - 2, -1),
             MatMulKernel when outRank >= 2 && Large(1) && k.Inputs[1].Shape.Length >= 2 => new Cut(1, k.Inputs[1].Shape.Length - 1, outRank - 1),
             MatMulKernel when outRank >= 2 && Large(0) && k.Inputs[0].Shape.Length >= 2 => new Cut(0, k.Inputs[0].Shape.Length - 2, outRank - 2),
             ConvKernel { Group: 1 } when Large(1) => new Cut(1, 0, 1),
@@ -128,6 +146,39 @@ public sealed class SplitLargeWeights : IKernelPass
             string part = $"{k.Origin} (part {j + 1}/{bounds.Length - 1})";
             output.Add(k with { Inputs = inputs, Outputs = [piece], Origin = part });
             output.Add(Copy(piece, y, cut.OutputAxis, start, part));
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="k"/> as a chain of matmuls over the K ranges in <paramref name="bounds"/>: piece j computes
+    /// A[.., k_j] · B[k_j, ..] + piece j − 1's result; the last piece adds the bias and applies the epilogue, into the output.
+    /// </summary>
+    private static void GemmChain(KernelProgram p, MatMulKernel k, int[] bounds, List<Kernel> output)
+    {
+        var (a, b, y) = (k.Inputs[0], k.Inputs[1], k.Output);
+        var acc = Expr.In(0, a.DataType);
+        KernelBuffer? partial = null;
+        int count = bounds.Length - 1;
+        for (int j = 0; j < count; j++)
+        {
+            int start = bounds[j], length = bounds[j + 1] - start;
+            string part = $"{k.Origin} (part {j + 1}/{count})";
+            var aj = Slice(p, a, a.Shape.Length - 1, start, length, part, output);
+            var bj = Slice(p, b, b.Shape.Length - 2, start, length, part, output);
+            if (j + 1 < count)
+            {
+                var next = p.NewBuffer(y.DataType, y.Shape, BufferKind.Activation);
+                output.Add(partial is null
+                    ? new MatMulKernel(false, null, 2) { Inputs = [aj, bj], Outputs = [next], Origin = part }
+                    : new MatMulKernel(false, Expr.Bin(BinaryOp.Add, acc, Expr.In(1, a.DataType)), 2) { Inputs = [aj, bj, partial], Outputs = [next], Origin = part });
+                partial = next;
+                continue;
+            }
+            // Epilogue input i ≥ 1 is Inputs[EpilogueFirstInput + i − 1]: the partial product goes last.
+            KernelBuffer[] inputs = [aj, bj, .. k.Inputs[2..], partial!];
+            var sum = Expr.Bin(BinaryOp.Add, acc, Expr.In(inputs.Length - k.EpilogueFirstInput, a.DataType));
+            var epilogue = k.Epilogue is null ? sum : k.Epilogue.Substitute(i => i.Index == 0 ? sum : i);
+            output.Add(k with { Inputs = inputs, Outputs = [y], Epilogue = epilogue, Origin = part });
         }
     }
 

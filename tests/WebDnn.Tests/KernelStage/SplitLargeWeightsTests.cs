@@ -28,15 +28,15 @@ public sealed class SplitLargeWeightsTests : IDisposable
     /// <summary>
     /// Four kernels, each with a weight of a few KiB: a matmul with bias, an activation and a broadcast epilogue operand
     /// (B [40, 300]), a matmul whose A is the weight ([300, 40]), a convolution with bias and residual (W [40, 8, 3, 3]),
-    /// a gather from a [50, 30] table.
+    /// a gather from a [50, 30] table, and a fully-connected layer (one row, B [60, 70]) with bias and epilogue.
     /// </summary>
     private static ProgramBuilder Build()
     {
         var pb = new ProgramBuilder();
-        var x = pb.Input("x", F, [3, 40]);
-        var r = pb.Input("r", F, [3, 300]);
-        var s = pb.Input("s", F, [3, 1]);
-        var mm = pb.Act(F, 3, 300);
+        var x = pb.Input("x", F, [20, 40]);
+        var r = pb.Input("r", F, [20, 300]);
+        var s = pb.Input("s", F, [20, 1]);
+        var mm = pb.Act(F, 20, 300);
         var epi = Expr.Un(UnaryOp.Tanh, Expr.Bin(BinaryOp.Add, Expr.In(0, F), Expr.Bin(BinaryOp.Mul, Expr.In(1, F), Expr.In(2, F))));
         pb.Add(new MatMulKernel(true, epi, 3) { Inputs = [x, pb.Weight(F, [40, 300]), pb.Weight(F, [300]), r, s], Outputs = [mm] });
         pb.Output("mm", mm);
@@ -57,6 +57,14 @@ public sealed class SplitLargeWeightsTests : IDisposable
         var rows = pb.Act(F, 4, 30);
         pb.Add(new GatherKernel(0) { Inputs = [pb.Weight(F, [50, 30]), ids], Outputs = [rows] });
         pb.Output("rows", rows);
+
+        // One output row: cut along K into a chain (B [60, 70]).
+        var v = pb.Input("v", F, [1, 60]);
+        var q = pb.Input("q", F, [1, 70]);
+        var fc = pb.Act(F, 1, 70);
+        var tanh = Expr.Un(UnaryOp.Tanh, Expr.Bin(BinaryOp.Add, Expr.In(0, F), Expr.In(1, F)));
+        pb.Add(new MatMulKernel(true, tanh, 3) { Inputs = [v, pb.Weight(F, [60, 70]), pb.Weight(F, [70]), q], Outputs = [fc], Origin = "fc" });
+        pb.Output("fc", fc);
         return pb;
     }
 
@@ -70,13 +78,22 @@ public sealed class SplitLargeWeightsTests : IDisposable
         Assert.All(weights, w => Assert.True(w.ByteLength <= limit, $"{w} ({w.ByteLength} bytes) is over {limit}"));
         // B [40, 300] (160 bytes a column): 12-column pieces fit and are a multiple of 4 → 25 matmuls and 25 joins, plus
         // the slices of the activation operand r (s broadcasts along N: read whole).
-        Assert.Equal(25, tp.Program.Kernels.OfType<MatMulKernel>().Count(k => k.Inputs[0].Shape.SequenceEqual([3, 40])));
-        Assert.All(tp.Program.Kernels.OfType<MatMulKernel>().Where(k => k.Inputs[0].Shape.SequenceEqual([3, 40])), k =>
+        Assert.Equal(25, tp.Program.Kernels.OfType<MatMulKernel>().Count(k => k.Inputs[0].Shape.SequenceEqual([20, 40])));
+        Assert.All(tp.Program.Kernels.OfType<MatMulKernel>().Where(k => k.Inputs[0].Shape.SequenceEqual([20, 40])), k =>
         {
             Assert.Equal(k.Inputs[1].Shape[1], k.Inputs[2].Shape[0]);                   // bias sliced with the columns
             Assert.Equal(k.Inputs[1].Shape[1], k.Inputs[3].Shape[1]);                   // activation operand too
-            Assert.Equal([3, 1], k.Inputs[4].Shape);                                    // the broadcast one read whole
+            Assert.Equal([20, 1], k.Inputs[4].Shape);                                   // the broadcast one read whole
         });
+        // The one-row layer: a chain of 15 products over 4 rows of B each (7 fit; 4 is the granule), every one writing
+        // all 70 columns; only the last adds the bias and applies tanh(· + q), and no join copy follows.
+        var chain = tp.Program.Kernels.Where(k => k.Origin.StartsWith("fc (part", StringComparison.Ordinal)).ToList();
+        var links = chain.OfType<MatMulKernel>().ToList();
+        Assert.Equal(15, links.Count);
+        Assert.All(links, k => Assert.Equal([4, 70], k.Inputs[1].Shape));
+        Assert.All(links, k => Assert.Equal([1, 70], k.Output.Shape));
+        Assert.Equal([false, .. Enumerable.Repeat(false, 13), true], links.Select(k => k.HasBias));
+        Assert.DoesNotContain(chain, k => k.Origin.EndsWith("(join)", StringComparison.Ordinal));
         Assert.Contains(tp.Program.Kernels, k => k is ConvKernel { Inputs: [_, { Shape: [4, 8, 3, 3] }, ..] });
         Assert.Contains(tp.Program.Kernels, k => k is GatherKernel { Inputs: [{ Shape: [50, 8] }, _] });
 
@@ -84,7 +101,15 @@ public sealed class SplitLargeWeightsTests : IDisposable
         var actual = KernelReference.Run(tp.Program, pb.InputValues);
         foreach (var (name, t) in expected)
         {
-            Assert.Equal(t.ToDoubles(), actual[name].ToDoubles());
+            var (e, a) = (t.ToDoubles(), actual[name].ToDoubles());
+            if (name != "fc")
+            {
+                Assert.Equal(e, a);   // the same sums per element: bit for bit
+                continue;
+            }
+            // The chain rounds each partial product to f32 (the reference stores f32 buffers): a few ulps per link.
+            Assert.Equal(e.Length, a.Length);
+            Assert.All(e.Zip(a), x => Assert.True(Math.Abs(x.First - x.Second) <= 1e-5 * Math.Max(1, Math.Abs(x.First)), $"{x.First} vs {x.Second}"));
         }
     }
 
