@@ -5,8 +5,9 @@ namespace WebDnn.Ops.Nn;
 
 /// <summary>
 /// ONNX LpNormalization (opset 1, 22): y = x / (Σ_axis |x|^p)^(1/p) along <c>axis</c> (default -1), p ∈ {1, 2}
-/// (default 2). A zero norm gives 0/0 = NaN, as numpy does. Computed in double. Lowers to a reduce (L1 or L2
-/// over the axis) followed by an elementwise division.
+/// (default 2). A zero norm gives 0 (not 0/0 = NaN): what ONNX Runtime computes and the ONNX node test
+/// test_l2normalization_axis_0 expects. Computed in double. Lowers to a reduce (L1 or L2 over the axis) followed by
+/// an elementwise division that selects 0 where the norm is 0.
 /// </summary>
 public sealed class LpNormalization : OpDef
 {
@@ -52,7 +53,7 @@ public sealed class LpNormalization : OpDef
                 double norm = p == 1 ? acc : Math.Sqrt(acc);
                 for (int k = 0; k < n; k++)
                 {
-                    y[b + k * inner] = xv[b + k * inner] / norm;
+                    y[b + k * inner] = norm == 0 ? 0 : xv[b + k * inner] / norm;
                 }
             }
         }
@@ -69,7 +70,9 @@ public sealed class LpNormalization : OpDef
         var norm = ctx.Temp(f, normShape);
         var kind = ctx.Int("p", 2) == 1 ? ReduceKind.L1 : ReduceKind.L2;
         ctx.Emit(new ReduceKernel(kind, [axis], false) { Inputs = [ctx.Input(0)], Outputs = [norm] });
-        ctx.Emit(new ElementwiseKernel(Expr.Bin(BinaryOp.Div, Expr.In(0, f), Expr.In(1, f))) { Inputs = [ctx.Input(0), norm], Outputs = [ctx.Output(0)] });
+        var quotient = Expr.Bin(BinaryOp.Div, Expr.In(0, f), Expr.In(1, f));
+        var body = Expr.Select(Expr.Bin(BinaryOp.Equal, Expr.In(1, f), Expr.Const(0, f)), Expr.Const(0, f), quotient);
+        ctx.Emit(new ElementwiseKernel(body) { Inputs = [ctx.Input(0), norm], Outputs = [ctx.Output(0)] });
         return true;
     }
 }
