@@ -159,10 +159,11 @@ public sealed partial class WasmBackendTests : IDisposable
     [InlineData(1, 2, 0, 1, 3)]
     [InlineData(7, 2, 3, 1, 3)]
     [InlineData(3, 1, 1, 1, 600)]
-    public void Conv2d_gemm_with_bias_and_residual_epilogue(int k, int stride, int pad, int dilation, int channels)
+    [InlineData(1, 1, 0, 1, 600, 130)] // 1×1 with K and M large enough to pack B: full and partial tiles, a 7-column panel
+    public void Conv2d_gemm_with_bias_and_residual_epilogue(int k, int stride, int pad, int dilation, int channels, int m = 10)
     {
         var pb = new ProgramBuilder();
-        int h = 11, w = 13, m = 10;
+        int h = 11, w = 13;
         var x = pb.Input("x", F, [2, channels, h, w]);
         var wt = pb.Weight(F, [m, channels, k, k]);
         var bias = pb.Weight(F, [m]);
