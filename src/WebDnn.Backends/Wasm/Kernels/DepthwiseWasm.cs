@@ -15,6 +15,12 @@ internal static class DepthwiseWasm
 {
     private const int Slack = 8;
 
+    /// <summary>Largest padded plane zeroed by an inline loop of v128 stores instead of <c>memory.fill</c>.</summary>
+    private const int InlineFillBytes = 4096;
+
+    /// <summary>Widest input row copied by inline v128 loads and stores instead of <c>memory.copy</c>.</summary>
+    private const int InlineRowFloats = 32;
+
     public static bool Supports(ConvKernel k)
     {
         if (k.Algorithm != KernelAlgorithms.Depthwise || k.Layout != ActivationLayout.Nchw)
@@ -48,7 +54,7 @@ internal static class DepthwiseWasm
         int n = x[0], c = x[1], h = x[2], wd = x[3], oh = y[2], ow = y[3], kh = w[2], kw = w[3];
         int s = k.Strides[0], dh = k.Dilations[0], dw = k.Dilations[1], pt = k.Pads[0], pl = k.Pads[1], pb = k.Pads[2], pr = k.Pads[3];
         int hp = pt + h + pb, wp = pl + wd + pr;
-        long planeBytes = ((long)hp * wp + Slack) * 4;
+        long planeBytes = ((long)hp * wp + Slack + 3) / 4 * 16;
         int nEpi = k.Epilogue is null ? 0 : k.Inputs.Length - k.EpilogueFirstInput;
         int outP = k.Inputs.Length, scratch = outP + 1;
 
@@ -78,17 +84,47 @@ internal static class DepthwiseWasm
             {
                 f.F32x4Const(0).LocalSet(bias);
             }
-            // padded copy of the plane
+            // padded copy of the plane; small planes and rows inline (a memory.fill or memory.copy is a call: on 7×7 and
+            // 14×14 maps, one per row cost more than the taps)
             if (pt + pb + pl + pr > 0)
             {
-                f.LocalGet(scratch).I32Const(0).I32Const(checked((int)planeBytes)).MemoryFill();
+                if (planeBytes <= InlineFillBytes)
+                {
+                    f.LocalGet(scratch).LocalSet(src);
+                    f.I32Const(checked((int)(planeBytes / 16))).LocalSet(r);
+                    f.Loop();
+                    f.LocalGet(src).F32x4Const(0).Mem(WasmOpcode.V128Store);
+                    f.LocalGet(src).I32Const(16).Op(WasmOpcode.I32Add).LocalSet(src);
+                    f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Sub).LocalTee(r).BrIf(0);
+                    f.End();
+                }
+                else
+                {
+                    f.LocalGet(scratch).I32Const(0).I32Const(checked((int)planeBytes)).MemoryFill();
+                }
             }
-            f.I32Const(0).LocalSet(r);
+            // src walks the input rows, cOff the scratch rows
+            f.LocalGet(xc).LocalSet(src);
+            f.LocalGet(scratch).I32Const((pt * wp + pl) * 4).Op(WasmOpcode.I32Add).LocalSet(cOff);
+            f.I32Const(h).LocalSet(r);
             f.Loop();
-            f.LocalGet(scratch).LocalGet(r).I32Const(pt).Op(WasmOpcode.I32Add).I32Const(wp * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).I32Const(pl * 4).Op(WasmOpcode.I32Add);
-            f.LocalGet(xc).LocalGet(r).I32Const(wd * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
-            f.I32Const(wd * 4).MemoryCopy();
-            f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(r).I32Const(h).Op(WasmOpcode.I32LtS).BrIf(0);
+            if (wd <= InlineRowFloats)
+            {
+                for (int i = 0; i < wd; i += 4)
+                {
+                    int lanes = Math.Min(4, wd - i);
+                    f.LocalGet(cOff).LocalGet(src);
+                    WasmMem.Load(f, (uint)(i * 4), lanes);
+                    WasmMem.Store(f, (uint)(i * 4), lanes);
+                }
+            }
+            else
+            {
+                f.LocalGet(cOff).LocalGet(src).I32Const(wd * 4).MemoryCopy();
+            }
+            f.LocalGet(src).I32Const(wd * 4).Op(WasmOpcode.I32Add).LocalSet(src);
+            f.LocalGet(cOff).I32Const(wp * 4).Op(WasmOpcode.I32Add).LocalSet(cOff);
+            f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Sub).LocalTee(r).BrIf(0);
             f.End();
 
             void Group(int lanes)
