@@ -4,7 +4,8 @@ namespace WebDnn.Lowering;
 
 /// <summary>
 /// Where every non-weight buffer of a <see cref="KernelProgram"/> lives in the run-time arena.
-/// Offsets are in bytes, multiples of the target's alignment (<see cref="Alignment"/>); aliases carry their root's offset.
+/// Offsets are in bytes, multiples of the target's alignment (<see cref="Alignment"/>); aliases carry their root's offset
+/// plus their <see cref="KernelBuffer.RootByteOffset"/>.
 /// </summary>
 /// <param name="Offsets">Arena byte offset by buffer id (inputs, outputs, activations and their aliases; no weights).</param>
 /// <param name="ArenaBytes">Size of the whole arena: input/output slots followed by the shared activation region.</param>
@@ -99,7 +100,7 @@ public static class PlanMemory
 
         foreach (var b in program.Buffers.Where(b => b.AliasOf is not null && b.Root.Kind != BufferKind.Weight))
         {
-            offsets[b.Id] = offsets[b.Root.Id];
+            offsets[b.Id] = offsets[b.Root.Id] + b.RootByteOffset;
         }
         long total = activations.Sum(b => b.ByteLength);
         return new MemoryPlan(offsets, ioEnd + peak, peak, total, weightBytes, alignment);

@@ -42,6 +42,12 @@ public sealed class KernelBuffer
     /// <summary>Non-null when this buffer is a view of another buffer's storage.</summary>
     public KernelBuffer? AliasOf { get; set; }
 
+    /// <summary>For an alias: the element offset of this view in <see cref="AliasOf"/>'s storage (0: a reshape).</summary>
+    public long AliasOffset { get; set; }
+
+    /// <summary>Byte offset of this buffer in its root's storage (the alias offsets along the chain).</summary>
+    public long RootByteOffset => AliasOf is null ? 0 : AliasOffset * (AliasOf.DataType == DataType.Bool ? 1 : 4) + AliasOf.RootByteOffset;
+
     /// <summary>The storage owner (follows alias chains).</summary>
     public KernelBuffer Root => AliasOf?.Root ?? this;
 

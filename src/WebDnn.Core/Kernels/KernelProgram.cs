@@ -62,6 +62,7 @@ public sealed class KernelProgram
         foreach (var (b, c) in map.Where(kv => kv.Key.AliasOf is not null))
         {
             c.AliasOf = map[b.AliasOf!];
+            c.AliasOffset = b.AliasOffset;
         }
         KernelBuffer Map(KernelBuffer b) => map[b];
         foreach (var k in Kernels)

@@ -180,6 +180,40 @@ public sealed partial class WasmBackendTests : IDisposable
     }
 
     [Fact]
+    public void Concat_pieces_are_written_in_place_at_batch_1_and_copied_otherwise()
+    {
+        var pb = new ProgramBuilder();
+        // batch 1: two 1x1 convs write their channel ranges of y directly (the copies go); x2 is read again after the concat
+        var x = pb.Input("x", F, [1, 3, 5, 5]);
+        var x1 = pb.Act(F, 1, 4, 5, 5);
+        var x2 = pb.Act(F, 1, 6, 5, 5);
+        pb.Add(new ConvKernel(1, [1, 1], [0, 0, 0, 0], [1, 1], false, null, 2) { Inputs = [x, pb.Weight(F, [4, 3, 1, 1])], Outputs = [x1] });
+        pb.Add(new ConvKernel(1, [1, 1], [0, 0, 0, 0], [1, 1], false, null, 2) { Inputs = [x, pb.Weight(F, [6, 3, 1, 1])], Outputs = [x2] });
+        var y = pb.Act(F, 1, 10, 5, 5);
+        pb.Add(new CopyKernel([1, 4, 5, 5], [1, 4, 5, 5], [0, 1, 2, 3], [1, 1, 1, 1], [0, 0, 0, 0], 0, [250, 25, 5, 1], PadMode.None, 0) { Inputs = [x1], Outputs = [y] });
+        pb.Add(new CopyKernel([1, 6, 5, 5], [1, 6, 5, 5], [0, 1, 2, 3], [1, 1, 1, 1], [0, 0, 0, 0], 100, [250, 25, 5, 1], PadMode.None, 0) { Inputs = [x2], Outputs = [y] });
+        var o = pb.Act(F, 1, 10, 5, 5);
+        pb.Add(new ElementwiseKernel(Expr.Un(UnaryOp.Relu, Expr.In(0, F))) { Inputs = [y], Outputs = [o] });
+        pb.Output("y", o);
+        var side = pb.Act(F, 1, 6, 5, 5);
+        pb.Add(new ElementwiseKernel(Expr.Un(UnaryOp.Neg, Expr.In(0, F))) { Inputs = [x2], Outputs = [side] });
+        pb.Output("side", side);
+        // batch 2: each piece is two separate runs of the output, so the copies stay
+        var b = pb.Input("b", F, [2, 2, 3, 3]);
+        var yb = pb.Act(F, 2, 4, 3, 3);
+        pb.Add(new CopyKernel([2, 2, 3, 3], [2, 2, 3, 3], [0, 1, 2, 3], [1, 1, 1, 1], [0, 0, 0, 0], 0, [36, 9, 3, 1], PadMode.None, 0) { Inputs = [b], Outputs = [yb] });
+        var bn = pb.Act(F, 2, 2, 3, 3);
+        pb.Add(new ElementwiseKernel(Expr.Un(UnaryOp.Neg, Expr.In(0, F))) { Inputs = [b], Outputs = [bn] });
+        pb.Add(new CopyKernel([2, 2, 3, 3], [2, 2, 3, 3], [0, 1, 2, 3], [1, 1, 1, 1], [0, 0, 0, 0], 18, [36, 9, 3, 1], PadMode.None, 0) { Inputs = [bn], Outputs = [yb] });
+        var ob = pb.Act(F, 2, 4, 3, 3);
+        pb.Add(new ElementwiseKernel(Expr.Un(UnaryOp.Relu, Expr.In(0, F))) { Inputs = [yb], Outputs = [ob] });
+        pb.Output("yb", ob);
+        // 2 convs + 2 elementwise, then the batch-2 group: elementwise, 2 copies, elementwise
+        var entries = Check(pb, expectNative: 8);
+        Assert.Equal(8, entries.Count);
+    }
+
+    [Fact]
     public void Conv_without_bias_unpacked_dynamic_weight_and_grouped_fallback()
     {
         var pb = new ProgramBuilder();
