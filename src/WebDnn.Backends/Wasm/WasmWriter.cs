@@ -61,6 +61,7 @@ public static class WasmWriter
         ElementwiseKernel e => ElementwiseWasm.Supports(e),
         ConvKernel c => ConvWasm.Supports(c) || DepthwiseWasm.Supports(c),
         MatMulKernel m => MatMulWasm.Supports(m),
+        PoolKernel p => PoolWasm.Supports(p),
         _ => false,
     };
 

@@ -10,7 +10,7 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// bounds checks; four output columns per step (stride 1: one load per tap, stride 2: two loads and a shuffle, other
 /// strides: lane by lane). Average divides by the count of taps inside the input (or inside the padded extent with
 /// count_include_pad): rows and columns count separately, the column counts computed on i32 lanes. Average with
-/// dilation and Lp pooling stay on the js kernel.
+/// dilation and Lp pooling stay on the js kernel. Threads share the planes.
 /// </summary>
 internal static class PoolWasm
 {
@@ -62,7 +62,9 @@ internal static class PoolWasm
         int hLo = k.CountIncludePad ? -pt : 0, hHi = k.CountIncludePad ? h + k.Pads[2] : h;
         int wLo = k.CountIncludePad ? -pl : 0, wHi = k.CountIncludePad ? w + k.Pads[3] : w;
 
-        WasmLoops.Counted(f, plane, 0, x[0] * x[1], 1, () =>
+        // threads share the planes, each padding into its own scratch plane
+        var planes = WasmThreads.Range(f, checked(x[0] * x[1]));
+        WasmThreads.Loop(f, plane, planes, checked(x[0] * x[1]), 1, () =>
         {
             f.LocalGet(0).LocalGet(plane).I32Const(checked(h * w * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(xc);
             f.LocalGet(outP).LocalGet(plane).I32Const(checked(oh * ow * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(yc);
