@@ -8,7 +8,8 @@ namespace WebDnn.Tests.Backends;
 /// <summary>
 /// Hand-picked webgpu cases the random shapes rarely reach (<see cref="PrimitiveRandomShapeTests"/> runs every primitive
 /// on webgpu too): GEMMs with few output tiles and long K, which split K into partial sums and a second reduce dispatch,
-/// and vector-matrix products (M = 1), which take their own kernel.
+/// products of at most 4 rows, which take their own kernel, convolutions to few channels on a large map (one invocation
+/// per position), and norms of few long rows (chunked, two dispatches).
 /// </summary>
 public sealed class WebGpuKernelTests : IDisposable
 {
@@ -63,6 +64,65 @@ public sealed class WebGpuKernelTests : IDisposable
         var epi = Expr.Un(UnaryOp.Relu, Expr.Bin(BinaryOp.Add, Expr.In(0, F), Expr.In(1, F)));
         pb.Add(new ConvKernel(1, [1, 1], [1, 1, 1, 1], [1, 1], true, epi, 3) { Inputs = [x, w, bias, res], Outputs = [o] });
         pb.Output("y", o);
+        BackendHarness.AssertMatchesReference("webgpu", pb, Path.Combine(_dir, "pkg"));
+    }
+
+    [Theory]
+    [InlineData(2, 43)]
+    [InlineData(3, 700)]
+    [InlineData(4, 130)]
+    public void Products_of_few_rows_take_the_vector_matrix_kernel(int rows, int k)
+    {
+        // K = 700 splits (scratch of rows × N per slice); 43 and 130 leave tails after the steps of 4.
+        var pb = new ProgramBuilder();
+        var v = pb.Input("v", F, [rows, k]);
+        var w = pb.Weight(F, [k, 70]);
+        var b = pb.Weight(F, [70]);
+        var o = pb.Act(F, rows, 70);
+        pb.Add(new MatMulKernel(true, Expr.Un(UnaryOp.Tanh, Expr.In(0, F)), 3) { Inputs = [v, w, b], Outputs = [o] });
+        pb.Output("few", o);
+        BackendHarness.AssertMatchesReference("webgpu", pb, Path.Combine(_dir, "pkg"));
+    }
+
+    [Fact]
+    public void Conv_to_few_channels_on_a_large_map_runs_per_position_with_bias_and_residual()
+    {
+        // 2 output channels on 130×130 positions (≥ 16384): one invocation per position for both channels, pads checked.
+        var pb = new ProgramBuilder();
+        var x = pb.Input("x", F, [1, 5, 130, 130]);
+        var w = pb.Weight(F, [2, 5, 3, 3]);
+        var bias = pb.Weight(F, [2]);
+        var res = pb.Input("res", F, [1, 2, 130, 130]);
+        var o = pb.Act(F, 1, 2, 130, 130);
+        var epi = Expr.Un(UnaryOp.Relu, Expr.Bin(BinaryOp.Add, Expr.In(0, F), Expr.In(1, F)));
+        pb.Add(new ConvKernel(1, [1, 1], [1, 1, 1, 1], [1, 1], true, epi, 3) { Inputs = [x, w, bias, res], Outputs = [o], Algorithm = KernelAlgorithms.ImplicitGemm });
+        pb.Output("y", o);
+        BackendHarness.AssertMatchesReference("webgpu", pb, Path.Combine(_dir, "pkg"));
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void Norm_of_few_long_rows_runs_in_chunks(bool scale, bool bias)
+    {
+        // 6 rows of 5000 (instance norm of 2 images × 3 channels): chunks of ≥ 1024, the last one shorter; the offset
+        // keeps the mean away from 0 (a larger one loses more to f32 rounding of x − mean than the reference allows).
+        var pb = new ProgramBuilder();
+        var x = pb.Input("x", F, [2, 3, 50, 100]);
+        var shifted = pb.Act(F, 2, 3, 50, 100);
+        pb.Add(new ElementwiseKernel(Expr.Bin(BinaryOp.Add, Expr.In(0, F), Expr.Const(3, F))) { Inputs = [x], Outputs = [shifted] });
+        var ins = new List<KernelBuffer> { shifted };
+        if (scale)
+        {
+            ins.Add(pb.Weight(F, [3]));
+        }
+        if (bias)
+        {
+            ins.Add(pb.Weight(F, [3]));
+        }
+        var o = pb.Act(F, 2, 3, 50, 100);
+        pb.Add(new NormKernel(6, 5000, 1e-5f, scale, bias, true, 3) { Inputs = [.. ins], Outputs = [o] });
+        pb.Output("inorm", o);
         BackendHarness.AssertMatchesReference("webgpu", pb, Path.Combine(_dir, "pkg"));
     }
 

@@ -7,10 +7,15 @@ namespace WebDnn.Backends.WebGpu.Kernels;
 /// conv. "implicit-gemm" and "gemm-1x1": per group, out[m, p] = Σ_k W[m, k] · im2col(X)[k, p] through <see cref="GemmCore"/>,
 /// the im2col view computed in load_b (the 1×1 form reads X directly), k = (c, kd, kh, kw) and p = (n, od, oh, ow).
 /// "direct" and "depthwise": one invocation per output element looping over its window. Bias and the fused epilogue
-/// are applied in the store.
+/// are applied in the store. A GEMM-form convolution to at most <see cref="GemmCore.MaxGemvRows"/> channels on a large
+/// map (style transfer's last layer: 32 → 3 channels, 9×9, 256×256) runs as one invocation per output position computing
+/// every channel: it reads each input value of the window once for all channels, where a GEMM tile would pad M to 16.
 /// </summary>
 internal static class ConvWgsl
 {
+    /// <summary>Fewest output positions (batch × map) for the per-position few-channel form (enough invocations to fill the GPU).</summary>
+    public const long FewChannelsMinPositions = 16384;
+
     public static void Emit(WgslKernel c, ConvKernel k)
     {
         var x = k.Inputs[0].Shape;
@@ -18,7 +23,11 @@ internal static class ConvWgsl
         var y = k.Output.Shape;
         var s = Spatial3.Of(x, y, wt[2..], k.Strides, k.Pads, k.Dilations);
         bool gemm = k.Algorithm is KernelAlgorithms.ImplicitGemm or KernelAlgorithms.Gemm1x1;
-        if (gemm)
+        if (gemm && k.Group == 1 && wt[0] <= GemmCore.MaxGemvRows && x[0] * s.OutSize >= FewChannelsMinPositions)
+        {
+            FewChannels(c, k, s);
+        }
+        else if (gemm)
         {
             Gemm(c, k, s);
         }
@@ -122,6 +131,53 @@ internal static class ConvWgsl
                 w.Close();
             }
             epi.Store(k.HasBias ? $"acc + {c.Load(2, "ma")}" : "acc");
+        });
+    }
+
+    private static void FewChannels(WgslKernel c, ConvKernel k, Spatial3 s)
+    {
+        var x = k.Inputs[0].Shape;
+        long cin = x[1], m = k.Inputs[1].Shape[0];
+        var w = c.W;
+        var epi = new WgslEpilogue(c, k.Epilogue, k.EpilogueFirstInput, k.Output.Shape);
+        c.Each(x[0] * s.OutSize, () =>
+        {
+            w.Line($"let q = o % {I(s.OutSize)};");
+            w.Line($"let n = o / {I(s.OutSize)};");
+            w.Line($"let ow = q % {I(s.Out[2])};");
+            w.Line($"let oh = (q / {I(s.Out[2])}) % {I(s.Out[1])};");
+            w.Line($"let od = q / {I(s.Out[2] * s.Out[1])};");
+            for (int r = 0; r < m; r++)
+            {
+                w.Line($"var acc{r} = 0f;");
+            }
+            w.For("ci", cin);
+            w.Line($"let xc = (n * {I(cin)} + ci) * {I(s.InSize)};");
+            w.Line($"let wc = ci * {I(s.KernelSize)};");
+            string[] o = ["od", "oh", "ow"], t = ["kd", "kh", "kw"], i = ["id", "ih", "iw"];
+            for (int a = 0; a < 3; a++)
+            {
+                w.For(t[a], s.Kernel[a]);
+                w.Line($"let {i[a]} = {o[a]} * {I(s.Strides[a])} - {I(s.PadsBegin[a])} + {t[a]} * {I(s.Dilations[a])};");
+                w.Line($"if ({i[a]} < 0i || {i[a]} >= {I(s.In[a])}) {{ continue; }}");
+            }
+            w.Line($"let xv = {c.Load(0, $"xc + (id * {I(s.In[1])} + ih) * {I(s.In[2])} + iw")};");
+            w.Line($"let wt = wc + (kd * {I(s.Kernel[1])} + kh) * {I(s.Kernel[2])} + kw;");
+            for (int r = 0; r < m; r++)
+            {
+                w.Line($"acc{r} = fma(xv, {c.Load(1, $"wt + {I(r * cin * s.KernelSize)}")}, acc{r});");
+            }
+            for (int a = 0; a < 4; a++)
+            {
+                w.Close();
+            }
+            for (int r = 0; r < m; r++)
+            {
+                w.Open("");
+                w.Line($"let o = (n * {I(m)} + {I(r)}) * {I(s.OutSize)} + q;");
+                epi.Store(k.HasBias ? $"acc{r} + {c.Load(2, I(r))}" : $"acc{r}");
+                w.Close();
+            }
         });
     }
 }
