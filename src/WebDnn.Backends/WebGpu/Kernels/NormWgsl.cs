@@ -40,42 +40,39 @@ internal static class NormWgsl
         w.Const("RN", "i32", WgslWriter.I32(k.N));
         string start = wide ? "i32(tid)" : "0";
         string stride = wide ? WgslWriter.I32(WgslKernel.Threads) : "1";
-        string scaleIdx = k.PerChannel ? $"row % {WgslWriter.I32(k.Channels)}" : "n";
         WgslRows.Emit(c, k.Outer, wide, () =>
         {
             w.Line("let xb = row * RN;");
-            w.Line("var s = 0f;");
-            w.Open($"for (var n: i32 = {start}; n < RN; n += {stride})");
-            w.Line($"s += {c.Load(0, "xb + n")};");
-            w.Close();
-            if (wide)
-            {
-                w.Line("s = wg_sum(tid, s);");
-            }
-            w.Line("let mean = s / f32(RN);");
-            w.Line("var q = 0f;");
-            w.Open($"for (var n: i32 = {start}; n < RN; n += {stride})");
-            w.Line($"let d = {c.Load(0, "xb + n")} - mean;");
-            w.Line("q = fma(d, d, q);");
-            w.Close();
-            if (wide)
-            {
-                w.Line("q = wg_sum(tid, q);");
-            }
+            MeanAndSquares(c, start, "RN", "RN", stride, wide);
             w.Line($"let inv = inverseSqrt(q / f32(RN) + {WgslWriter.F32(k.Epsilon)});");
             w.Open($"for (var n: i32 = {start}; n < RN; n += {stride})");
-            string v = $"({c.Load(0, "xb + n")} - mean) * inv";
-            if (k.HasScale)
-            {
-                v = $"{v} * {c.Load(1, scaleIdx)}";
-            }
-            if (k.HasBias)
-            {
-                v = $"{v} + {c.Load(k.HasScale ? 2 : 1, scaleIdx)}";
-            }
-            w.Line($"{c.Out(0)}[xb + n] = {v};");
+            w.Line($"{c.Out(0)}[xb + n] = {Normalized(c, k, c.Load(0, "xb + n"), "n")};");
             w.Close();
         });
+    }
+
+    /// <summary>
+    /// Emits <c>mean</c> and <c>q</c> (the sum of squared deviations, two-pass) of x[xb + n] for n from
+    /// <paramref name="from"/> below <paramref name="to"/> in steps of <paramref name="stride"/>, over
+    /// <paramref name="count"/> values; with <paramref name="reduce"/> the workgroup's invocations share the sums.
+    /// </summary>
+    private static void MeanAndSquares(WgslKernel c, string from, string to, string count, string stride, bool reduce)
+    {
+        var w = c.W;
+        w.Line("var s = 0f;");
+        w.Open($"for (var n: i32 = {from}; n < {to}; n += {stride})");
+        w.Line($"s += {c.Load(0, "xb + n")};");
+        w.Close();
+        w.Line(reduce ? $"let mean = wg_sum(tid, s) / f32({count});" : $"let mean = s / f32({count});");
+        w.Line("var q = 0f;");
+        w.Open($"for (var n: i32 = {from}; n < {to}; n += {stride})");
+        w.Line($"let d = {c.Load(0, "xb + n")} - mean;");
+        w.Line("q = fma(d, d, q);");
+        w.Close();
+        if (reduce)
+        {
+            w.Line("q = wg_sum(tid, q);");
+        }
     }
 
     private static string Normalized(WgslKernel c, NormKernel k, string x, string idx)
@@ -125,17 +122,7 @@ internal static class NormWgsl
         Body(c, () =>
         {
             var w = c.W;
-            w.Line("var s = 0f;");
-            w.Open($"for (var n: i32 = beg + i32(tid); n < end; n += {stride})");
-            w.Line($"s += {c.Load(0, "xb + n")};");
-            w.Close();
-            w.Line("let mean = wg_sum(tid, s) / f32(end - beg);");
-            w.Line("var q = 0f;");
-            w.Open($"for (var n: i32 = beg + i32(tid); n < end; n += {stride})");
-            w.Line($"let d = {c.Load(0, "xb + n")} - mean;");
-            w.Line("q = fma(d, d, q);");
-            w.Close();
-            w.Line("q = wg_sum(tid, q);");
+            MeanAndSquares(c, "beg + i32(tid)", "end", "end - beg", stride, reduce: true);
             w.Open("if (tid == 0u)");
             w.Line("scratch[(row * CH + ch) * 2] = mean;");
             w.Line("scratch[(row * CH + ch) * 2 + 1] = q;");
