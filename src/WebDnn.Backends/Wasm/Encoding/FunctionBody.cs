@@ -283,15 +283,15 @@ public sealed class FunctionBody
             or WasmOpcode.V128Const or WasmOpcode.I8x16Shuffle or WasmOpcode.MemoryCopy or WasmOpcode.MemoryFill or WasmOpcode.MemoryInit
             or WasmOpcode.MemorySize or WasmOpcode.Else or WasmOpcode.End => Imm.Special,
         WasmOpcode.I32Load or WasmOpcode.F32Load or WasmOpcode.I32Load8U or WasmOpcode.I32Store or WasmOpcode.F32Store or WasmOpcode.I32Store8
-            or WasmOpcode.V128Load or WasmOpcode.V128Load32Splat or WasmOpcode.V128Store or WasmOpcode.V128Load32Zero or WasmOpcode.V128Load64Zero => Imm.Mem,
-        WasmOpcode.V128Load32Lane or WasmOpcode.V128Load64Lane or WasmOpcode.V128Store32Lane or WasmOpcode.V128Store64Lane => Imm.MemLane,
+            or WasmOpcode.V128Load or WasmOpcode.V128Load8Splat or WasmOpcode.V128Load32Splat or WasmOpcode.V128Store or WasmOpcode.V128Load32Zero or WasmOpcode.V128Load64Zero => Imm.Mem,
+        WasmOpcode.V128Load8Lane or WasmOpcode.V128Store8Lane or WasmOpcode.V128Load32Lane or WasmOpcode.V128Load64Lane or WasmOpcode.V128Store32Lane or WasmOpcode.V128Store64Lane => Imm.MemLane,
         WasmOpcode.I32x4ExtractLane or WasmOpcode.I32x4ReplaceLane or WasmOpcode.F32x4ExtractLane or WasmOpcode.F32x4ReplaceLane => Imm.Lane,
         _ => Imm.None,
     };
 
     private static uint NaturalAlign(WasmOpcode op) => op switch
     {
-        WasmOpcode.I32Load8U or WasmOpcode.I32Store8 => 0,
+        WasmOpcode.I32Load8U or WasmOpcode.I32Store8 or WasmOpcode.V128Load8Splat or WasmOpcode.V128Load8Lane or WasmOpcode.V128Store8Lane => 0,
         WasmOpcode.V128Load or WasmOpcode.V128Store => 4,
         WasmOpcode.V128Load64Zero or WasmOpcode.V128Load64Lane or WasmOpcode.V128Store64Lane => 3,
         _ => 2,

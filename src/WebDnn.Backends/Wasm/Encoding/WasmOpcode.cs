@@ -122,6 +122,7 @@ public enum WasmOpcode
 
     // SIMD128 (0xFD prefix): memory
     [WasmText("v128.load")] V128Load = 0xFD_0000,
+    [WasmText("v128.load8_splat")] V128Load8Splat = 0xFD_0007,
     [WasmText("v128.load32_splat")] V128Load32Splat = 0xFD_0009,
     [WasmText("v128.store")] V128Store = 0xFD_000B,
     [WasmText("v128.const")] V128Const = 0xFD_000C,
@@ -135,7 +136,15 @@ public enum WasmOpcode
 
     // SIMD128: comparisons
     [WasmText("i32x4.eq")] I32x4Eq = 0xFD_0037,
+    [WasmText("i32x4.ne")] I32x4Ne = 0xFD_0038,
+    [WasmText("i32x4.lt_s")] I32x4LtS = 0xFD_0039,
+    [WasmText("i32x4.lt_u")] I32x4LtU = 0xFD_003A,
     [WasmText("i32x4.gt_s")] I32x4GtS = 0xFD_003B,
+    [WasmText("i32x4.gt_u")] I32x4GtU = 0xFD_003C,
+    [WasmText("i32x4.le_s")] I32x4LeS = 0xFD_003D,
+    [WasmText("i32x4.le_u")] I32x4LeU = 0xFD_003E,
+    [WasmText("i32x4.ge_s")] I32x4GeS = 0xFD_003F,
+    [WasmText("i32x4.ge_u")] I32x4GeU = 0xFD_0040,
     [WasmText("f32x4.eq")] F32x4Eq = 0xFD_0041,
     [WasmText("f32x4.ne")] F32x4Ne = 0xFD_0042,
     [WasmText("f32x4.lt")] F32x4Lt = 0xFD_0043,
@@ -153,8 +162,10 @@ public enum WasmOpcode
     [WasmText("v128.any_true")] V128AnyTrue = 0xFD_0053,
 
     // SIMD128: lane memory
+    [WasmText("v128.load8_lane")] V128Load8Lane = 0xFD_0054,
     [WasmText("v128.load32_lane")] V128Load32Lane = 0xFD_0056,
     [WasmText("v128.load64_lane")] V128Load64Lane = 0xFD_0057,
+    [WasmText("v128.store8_lane")] V128Store8Lane = 0xFD_0058,
     [WasmText("v128.store32_lane")] V128Store32Lane = 0xFD_005A,
     [WasmText("v128.store64_lane")] V128Store64Lane = 0xFD_005B,
     [WasmText("v128.load32_zero")] V128Load32Zero = 0xFD_005C,
@@ -167,6 +178,7 @@ public enum WasmOpcode
     [WasmText("f32x4.nearest")] F32x4Nearest = 0xFD_006A,
 
     // SIMD128: i32x4 arithmetic
+    [WasmText("i32x4.abs")] I32x4Abs = 0xFD_00A0,
     [WasmText("i32x4.neg")] I32x4Neg = 0xFD_00A1,
     [WasmText("i32x4.shl")] I32x4Shl = 0xFD_00AB,
     [WasmText("i32x4.shr_s")] I32x4ShrS = 0xFD_00AC,

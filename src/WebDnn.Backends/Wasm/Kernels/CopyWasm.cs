@@ -5,13 +5,13 @@ using WebDnn.Core.Kernels;
 namespace WebDnn.Backends.Wasm.Kernels;
 
 /// <summary>
-/// copy (Transpose, Slice, Concat, Split, Pad, Tile, Expand…) of 4-byte elements (f32, i32): nested loops over the
+/// copy (Transpose, Slice, Concat, Split, Pad, Tile, Expand…) of f32, i32 (4 bytes) and bool (1 byte) elements: nested loops over the
 /// outer axes and one row per innermost axis. Axes whose input coordinate never leaves the input are linear (adjacent
 /// ones that stay contiguous are merged, so a concat is one <c>memory.copy</c> per block); an outer axis that can leave
 /// it maps its coordinate at run time (edge: clamp, wrap: modulo, reflect: mirror; constant: the whole row is the pad
 /// value). The row is one <c>memory.copy</c> when input and output are contiguous along it, a strided loop otherwise;
 /// when its own coordinate can leave the input, the row is unrolled at compile time into runs (copies, fills, single
-/// elements), at most <see cref="MaxRuns"/> of them. Bool copies stay on the js kernel.
+/// elements), at most <see cref="MaxRuns"/> of them.
 /// </summary>
 internal static class CopyWasm
 {
@@ -31,7 +31,7 @@ internal static class CopyWasm
     private static Plan? Analyse(CopyKernel k)
     {
         var dt = k.Output.DataType;
-        if (dt is not (DataType.Float32 or DataType.Int32) || k.Inputs[0].DataType != dt)
+        if (dt is not (DataType.Float32 or DataType.Int32 or DataType.Bool) || k.Inputs[0].DataType != dt)
         {
             return null;
         }
@@ -54,7 +54,7 @@ internal static class CopyWasm
             lo += Math.Min(0, span);
             hi += Math.Max(0, span);
         }
-        if (lo < 0 || hi >= k.Output.Length || hi * 4 > int.MaxValue)
+        if (lo < 0 || hi >= k.Output.Length || hi * Size(dt) > int.MaxValue)
         {
             return null;
         }
@@ -128,6 +128,9 @@ internal static class CopyWasm
         return new Plan([.. axes], baseIndex, k.InShape, inStrides, allPad);
     }
 
+    /// <summary>Bytes per element.</summary>
+    private static int Size(DataType t) => t == DataType.Bool ? 1 : 4;
+
     /// <summary>The input coordinate c of an axis of size d reads (−1: the pad value).</summary>
     private static long Map(PadMode mode, long c, long d)
     {
@@ -174,7 +177,15 @@ internal static class CopyWasm
             return;
         }
         int inP = 0, outP = 1;
-        int pad = k.Output.DataType == DataType.Float32 ? BitConverter.SingleToInt32Bits((float)k.PadValue) : (int)k.PadValue;
+        var dt = k.Output.DataType;
+        int es = Size(dt);
+        var (load, store) = dt == DataType.Bool ? (WasmOpcode.I32Load8U, WasmOpcode.I32Store8) : (WasmOpcode.I32Load, WasmOpcode.I32Store);
+        int pad = dt switch
+        {
+            DataType.Float32 => BitConverter.SingleToInt32Bits((float)k.PadValue),
+            DataType.Bool => k.PadValue != 0 ? 1 : 0,
+            _ => (int)k.PadValue,
+        };
         var axes = plan.Axes;
         int outer = axes.Length - 1;
         var idx = axes.Select(_ => f.Local(ValType.I32)).ToArray();
@@ -188,31 +199,31 @@ internal static class CopyWasm
             {
                 for (int e = 0; e < count; e++)
                 {
-                    f.LocalGet(dst).I32Const(pad).Mem(WasmOpcode.I32Store, checked((uint)(outOff + e * outStride * 4)));
+                    f.LocalGet(dst).I32Const(pad).Mem(store, checked((uint)(outOff + e * outStride * es)));
                 }
                 return;
             }
-            if (outStride == 1 && pad == 0)
+            if (outStride == 1 && (pad == 0 || es == 1))
             {
-                f.LocalGet(dst).I32Const(checked((int)outOff)).Op(WasmOpcode.I32Add).I32Const(0).I32Const(checked(count * 4)).MemoryFill();
+                f.LocalGet(dst).I32Const(checked((int)outOff)).Op(WasmOpcode.I32Add).I32Const(pad).I32Const(checked(count * es)).MemoryFill();
                 return;
             }
             WasmLoops.Counted(f, t, 0, count, 1, () =>
             {
-                f.LocalGet(dst).LocalGet(t).I32Const(checked((int)(outStride * 4))).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
-                    .I32Const(pad).Mem(WasmOpcode.I32Store, checked((uint)outOff));
+                f.LocalGet(dst).LocalGet(t).I32Const(checked((int)(outStride * es))).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
+                    .I32Const(pad).Mem(store, checked((uint)outOff));
             });
         }
 
         void Row()
         {
-            // dst = out + 4·(OutOffset + Σ idx·OutStride); src = in + 4·(Base + Σ linear idx·Lin + Σ mapped coordinate·InStride)
+            // dst = out + es·(OutOffset + Σ idx·OutStride); src = in + es·(Base + Σ linear idx·Lin + Σ mapped coordinate·InStride)
             f.I32Const(checked((int)k.OutOffset));
             for (int a = 0; a < outer; a++)
             {
                 f.LocalGet(idx[a]).I32Const(checked((int)axes[a].OutStride)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
             }
-            f.I32Const(4).Op(WasmOpcode.I32Mul).LocalGet(outP).Op(WasmOpcode.I32Add).LocalSet(dst);
+            f.I32Const(es).Op(WasmOpcode.I32Mul).LocalGet(outP).Op(WasmOpcode.I32Add).LocalSet(dst);
             if (plan.AllPad)
             {
                 Fill(0, row.Size, row.OutStride);
@@ -237,7 +248,7 @@ internal static class CopyWasm
                 }
                 f.LocalGet(c).I32Const(checked((int)plan.InStrides[ax.J])).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
             }
-            f.I32Const(4).Op(WasmOpcode.I32Mul).LocalGet(inP).Op(WasmOpcode.I32Add).LocalSet(src);
+            f.I32Const(es).Op(WasmOpcode.I32Mul).LocalGet(inP).Op(WasmOpcode.I32Add).LocalSet(src);
             if (guards.Count == 0)
             {
                 RowBody();
@@ -262,33 +273,33 @@ internal static class CopyWasm
             {
                 foreach (var r in Runs(row, k, plan.InStrides))
                 {
-                    long outOff = r.T * row.OutStride * 4;
+                    long outOff = r.T * row.OutStride * es;
                     if (r.Src < 0)
                     {
                         Fill(outOff, r.Count, row.OutStride);
                     }
                     else if (r.Count == 1)
                     {
-                        f.LocalGet(dst).LocalGet(src).Mem(WasmOpcode.I32Load, checked((uint)(r.Src * 4))).Mem(WasmOpcode.I32Store, checked((uint)outOff));
+                        f.LocalGet(dst).LocalGet(src).Mem(load, checked((uint)(r.Src * es))).Mem(store, checked((uint)outOff));
                     }
                     else
                     {
-                        f.LocalGet(dst).I32Const((int)outOff).Op(WasmOpcode.I32Add).LocalGet(src).I32Const(checked((int)(r.Src * 4))).Op(WasmOpcode.I32Add)
-                            .I32Const(checked(r.Count * 4)).MemoryCopy();
+                        f.LocalGet(dst).I32Const((int)outOff).Op(WasmOpcode.I32Add).LocalGet(src).I32Const(checked((int)(r.Src * es))).Op(WasmOpcode.I32Add)
+                            .I32Const(checked(r.Count * es)).MemoryCopy();
                     }
                 }
                 return;
             }
             if (row.Lin == 1 && row.OutStride == 1)
             {
-                f.LocalGet(dst).LocalGet(src).I32Const(checked(row.Size * 4)).MemoryCopy();
+                f.LocalGet(dst).LocalGet(src).I32Const(checked(row.Size * es)).MemoryCopy();
                 return;
             }
             WasmLoops.Counted(f, t, 0, row.Size, 1, () =>
             {
-                f.LocalGet(dst).LocalGet(t).I32Const(checked((int)(row.OutStride * 4))).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
-                f.LocalGet(src).LocalGet(t).I32Const(checked((int)(row.Lin * 4))).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).Mem(WasmOpcode.I32Load);
-                f.Mem(WasmOpcode.I32Store);
+                f.LocalGet(dst).LocalGet(t).I32Const(checked((int)(row.OutStride * es))).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
+                f.LocalGet(src).LocalGet(t).I32Const(checked((int)(row.Lin * es))).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).Mem(load);
+                f.Mem(store);
             });
         }
 

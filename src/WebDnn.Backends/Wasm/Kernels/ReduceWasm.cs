@@ -14,6 +14,10 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// then scan for its first (or last, SelectLastIndex) position; columns keep a best value and index per lane. NaN
 /// counts as the extreme, the first NaN winning (the last with SelectLastIndex). A reduction over no elements writes
 /// the identity (0, NaN for Mean, 1, −∞, +∞, −∞ for the logs; index 0).
+/// i32 input (Sum, Mean, Max, Min, Prod, L1, SumSquare and the arg kinds): the same loops on i32x4 lanes, wrapping
+/// modulo 2³² (the js kernel sums in double and wraps at the store: the same result while its partial sums stay exact,
+/// below 2⁵³); Mean truncates the wrapped sum divided by the count; a reduction over no elements writes 0 (1 for Prod),
+/// what the js kernel's ±∞ and NaN become in an Int32Array.
 /// </summary>
 internal static class ReduceWasm
 {
@@ -21,7 +25,10 @@ internal static class ReduceWasm
     {
         var x = k.Inputs[0];
         bool arg = k.Kind is ReduceKind.ArgMax or ReduceKind.ArgMin;
-        if (x.DataType != DataType.Float32 || k.Output.DataType != (arg ? DataType.Int32 : DataType.Float32) || arg && k.Axes.Length != 1
+        bool isInt = x.DataType == DataType.Int32;
+        if (x.DataType is not (DataType.Float32 or DataType.Int32) || k.Output.DataType != (arg ? DataType.Int32 : x.DataType) || arg && k.Axes.Length != 1
+            || isInt && k.Kind is not (ReduceKind.Sum or ReduceKind.Mean or ReduceKind.Max or ReduceKind.Min or ReduceKind.Prod or ReduceKind.L1
+                or ReduceKind.SumSquare or ReduceKind.ArgMax or ReduceKind.ArgMin)
             || k.Axes.Any(a => a < 0 || a >= x.Shape.Length) || k.Axes.Distinct().Count() != k.Axes.Length)
         {
             return false;
@@ -93,10 +100,15 @@ internal static class ReduceWasm
             {
                 f.V128Const(0, 0, 0, 0);
             }
+            else if (IsInt(k))
+            {
+                int v = k.Kind == ReduceKind.Prod ? 1 : 0;
+                f.V128Const(v, v, v, v);
+            }
             else
             {
                 f.F32x4Const(Identity(k.Kind));
-                Finish(f, k.Kind, 0);
+                Finish(f, k.Kind, 0, false);
             }
             WasmMem.Store(f, 0, lanes);
         });
@@ -110,8 +122,34 @@ internal static class ReduceWasm
         _ => 0,
     };
 
+    private static bool IsInt(ReduceKernel k) => k.Inputs[0].DataType == DataType.Int32;
+
+    /// <summary>Pushes the identity of the kind, splat (i32: the extreme values for Max and Min).</summary>
+    private static void PushIdentity(FunctionBody f, ReduceKind kind, bool isInt)
+    {
+        if (!isInt)
+        {
+            f.F32x4Const(Identity(kind));
+            return;
+        }
+        int v = kind switch
+        {
+            ReduceKind.Max or ReduceKind.ArgMax => int.MinValue,
+            ReduceKind.Min or ReduceKind.ArgMin => int.MaxValue,
+            ReduceKind.Prod => 1,
+            _ => 0,
+        };
+        f.V128Const(v, v, v, v);
+    }
+
     /// <summary>The lane-wise combination of the kind, and the one that merges two partial accumulators.</summary>
-    private static WasmOpcode Combine(ReduceKind kind) => kind switch
+    private static WasmOpcode Combine(ReduceKind kind, bool isInt) => isInt ? kind switch
+    {
+        ReduceKind.Max or ReduceKind.ArgMax => WasmOpcode.I32x4MaxS,
+        ReduceKind.Min or ReduceKind.ArgMin => WasmOpcode.I32x4MinS,
+        ReduceKind.Prod => WasmOpcode.I32x4Mul,
+        _ => WasmOpcode.I32x4Add,
+    } : kind switch
     {
         ReduceKind.Max or ReduceKind.ArgMax or ReduceKind.LogSumExp => WasmOpcode.F32x4Max,
         ReduceKind.Min or ReduceKind.ArgMin => WasmOpcode.F32x4Min,
@@ -120,33 +158,48 @@ internal static class ReduceWasm
     };
 
     /// <summary>acc (on the stack), then v → acc ⊕ term(v); v's masked-out lanes become the identity first.</summary>
-    private static void Accumulate(FunctionBody f, ReduceKind kind, int v, int lanes)
+    private static void Accumulate(FunctionBody f, ReduceKind kind, int v, int lanes, bool isInt)
     {
         f.LocalGet(v);
         switch (kind)
         {
             case ReduceKind.SumSquare or ReduceKind.L2:
-                f.LocalGet(v).Op(WasmOpcode.F32x4Mul);
+                f.LocalGet(v).Op(isInt ? WasmOpcode.I32x4Mul : WasmOpcode.F32x4Mul);
                 break;
             case ReduceKind.L1:
-                f.Op(WasmOpcode.F32x4Abs);
+                f.Op(isInt ? WasmOpcode.I32x4Abs : WasmOpcode.F32x4Abs);
                 break;
         }
         if (lanes < 4)
         {
-            f.F32x4Const(Identity(kind));
+            PushIdentity(f, kind, isInt);
             f.Op(WasmOpcode.V128Xor);
             WasmLoops.Mask(f, lanes);
             f.Op(WasmOpcode.V128And);
-            f.F32x4Const(Identity(kind));
+            PushIdentity(f, kind, isInt);
             f.Op(WasmOpcode.V128Xor);
         }
-        f.Op(Combine(kind));
+        f.Op(Combine(kind, isInt));
     }
 
     /// <summary>The reduced accumulator on the stack → the result (Mean divides by <paramref name="count"/>).</summary>
-    private static void Finish(FunctionBody f, ReduceKind kind, long count)
+    private static void Finish(FunctionBody f, ReduceKind kind, long count, bool isInt)
     {
+        if (isInt)
+        {
+            if (kind == ReduceKind.Mean)
+            {
+                // lane by lane: i32 sum / count, truncated (count ≥ 1)
+                int v = f.Local(ValType.V128);
+                f.LocalSet(v);
+                f.LocalGet(v);
+                for (int lane = 0; lane < 4; lane++)
+                {
+                    f.LocalGet(v).Lane(WasmOpcode.I32x4ExtractLane, lane).I32Const(checked((int)count)).Op(WasmOpcode.I32DivS).Lane(WasmOpcode.I32x4ReplaceLane, lane);
+                }
+            }
+            return;
+        }
         switch (kind)
         {
             case ReduceKind.Mean:
@@ -171,11 +224,13 @@ internal static class ReduceWasm
         var kept = axes.Where(a => !a.Reduced).ToList();
         var outer = axes.Take(axes.Count - 1).Where(a => a.Reduced).ToList();
         long count = (long)n * outer.Aggregate(1L, (c, a) => c * a.Size);
+        bool isInt = IsInt(k);
         int po = f.Local(ValType.I32), off = f.Local(ValType.I32), v = f.Local(ValType.V128), acc = f.Local(ValType.V128), max = f.Local(ValType.V128);
         f.LocalGet(1).LocalSet(po);
         void Pass(int row, ReduceKind pass, Action<int>? term)
         {
-            f.F32x4Const(Identity(pass)).LocalSet(acc);
+            PushIdentity(f, pass, isInt);
+            f.LocalSet(acc);
             Nest(f, outer, row, q => WasmLoops.Lanes(f, off, n, lanes =>
             {
                 f.LocalGet(q).LocalGet(off).Op(WasmOpcode.I32Add);
@@ -183,11 +238,11 @@ internal static class ReduceWasm
                 term?.Invoke(lanes);
                 f.LocalSet(v);
                 f.LocalGet(acc);
-                Accumulate(f, pass, v, lanes);
+                Accumulate(f, pass, v, lanes, isInt);
                 f.LocalSet(acc);
             }));
             f.LocalGet(acc);
-            WasmLoops.Horizontal(f, Combine(pass));
+            WasmLoops.Horizontal(f, Combine(pass, isInt));
             f.LocalSet(acc);
         }
         Nest(f, kept, 0, row =>
@@ -208,14 +263,14 @@ internal static class ReduceWasm
                     break;
                 case ReduceKind.ArgMax or ReduceKind.ArgMin:
                     Pass(row, kind, null);
-                    f.LocalGet(acc).Lane(WasmOpcode.F32x4ExtractLane, 0);
-                    Scan(f, row, n, axes[^1].Stride, k.SelectLastIndex);
+                    f.LocalGet(acc).Lane(isInt ? WasmOpcode.I32x4ExtractLane : WasmOpcode.F32x4ExtractLane, 0);
+                    Scan(f, row, n, axes[^1].Stride, k.SelectLastIndex, isInt);
                     f.Mem(WasmOpcode.I32Store);
                     break;
                 default:
                     Pass(row, kind, null);
                     f.LocalGet(acc);
-                    Finish(f, kind, count);
+                    Finish(f, kind, count, isInt);
                     WasmMem.Store(f, 0, 1);
                     break;
             }
@@ -235,18 +290,26 @@ internal static class ReduceWasm
     }
 
     /// <summary>
-    /// The f32 extreme on the stack → the i32 position of its first (or last) occurrence in the row of n at
+    /// The f32 (or i32) extreme on the stack → the i32 position of its first (or last) occurrence in the row of n at
     /// <paramref name="row"/> (stride bytes apart); a NaN extreme matches the first (or last) NaN.
     /// </summary>
-    private static void Scan(FunctionBody f, int row, int n, int stride, bool last)
+    private static void Scan(FunctionBody f, int row, int n, int stride, bool last, bool isInt)
     {
-        int m = f.Local(ValType.F32), r = f.Local(ValType.I32), x = f.Local(ValType.F32);
+        var t = isInt ? ValType.I32 : ValType.F32;
+        int m = f.Local(t), r = f.Local(ValType.I32), x = f.Local(t);
         f.LocalSet(m);
         f.I32Const(last ? n - 1 : 0).LocalSet(r);
         f.Block().Loop();
-        // x == m, or x is NaN (only when m is: a NaN in the row makes the extreme NaN)
-        f.LocalGet(row).LocalGet(r).I32Const(stride).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).Mem(WasmOpcode.F32Load).LocalTee(x)
-            .LocalGet(m).Op(WasmOpcode.F32Eq).LocalGet(x).LocalGet(x).Op(WasmOpcode.F32Ne).Op(WasmOpcode.I32Or).BrIf(1);
+        f.LocalGet(row).LocalGet(r).I32Const(stride).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
+        if (isInt)
+        {
+            f.Mem(WasmOpcode.I32Load).LocalGet(m).Op(WasmOpcode.I32Eq).BrIf(1);
+        }
+        else
+        {
+            // x == m, or x is NaN (only when m is: a NaN in the row makes the extreme NaN)
+            f.Mem(WasmOpcode.F32Load).LocalTee(x).LocalGet(m).Op(WasmOpcode.F32Eq).LocalGet(x).LocalGet(x).Op(WasmOpcode.F32Ne).Op(WasmOpcode.I32Or).BrIf(1);
+        }
         if (last)
         {
             f.LocalGet(r).I32Const(1).Op(WasmOpcode.I32Sub).LocalTee(r).I32Const(0).Op(WasmOpcode.I32GeS).BrIf(0);
@@ -266,12 +329,14 @@ internal static class ReduceWasm
         var outer = axes.Take(Math.Max(0, axes.Count - 1)).Where(a => !a.Reduced).ToList();
         var reduced = axes.Where(a => a.Reduced).ToList();
         long count = reduced.Aggregate(1L, (c, a) => c * a.Size);
+        bool isInt = IsInt(k);
         int po = f.Local(ValType.I32), off = f.Local(ValType.I32), col = f.Local(ValType.I32);
         int v = f.Local(ValType.V128), acc = f.Local(ValType.V128), max = f.Local(ValType.V128), best = f.Local(ValType.V128), r = f.Local(ValType.V128);
         f.LocalGet(1).LocalSet(po);
         void Pass(ReduceKind pass, int lanes, Action? term)
         {
-            f.F32x4Const(Identity(pass)).LocalSet(acc);
+            PushIdentity(f, pass, isInt);
+            f.LocalSet(acc);
             Nest(f, reduced, col, q =>
             {
                 f.LocalGet(q);
@@ -279,7 +344,7 @@ internal static class ReduceWasm
                 term?.Invoke();
                 f.LocalSet(v);
                 f.LocalGet(acc);
-                Accumulate(f, pass, v, 4);
+                Accumulate(f, pass, v, 4, isInt);
                 f.LocalSet(acc);
             });
         }
@@ -307,7 +372,7 @@ internal static class ReduceWasm
                     default:
                         Pass(kind, lanes, null);
                         f.LocalGet(acc);
-                        Finish(f, kind, count);
+                        Finish(f, kind, count, isInt);
                         break;
                 }
                 WasmMem.Store(f, 0, lanes);
@@ -323,8 +388,13 @@ internal static class ReduceWasm
     /// </summary>
     private static void ArgColumns(FunctionBody f, ReduceKernel k, Axis axis, int col, int lanes, (int V, int Best, int Index, int Cond) l)
     {
+        bool isInt = IsInt(k);
         var better = (k.Kind, k.SelectLastIndex) switch
         {
+            (ReduceKind.ArgMax, false) when isInt => WasmOpcode.I32x4GtS,
+            (ReduceKind.ArgMax, true) when isInt => WasmOpcode.I32x4GeS,
+            (_, false) when isInt => WasmOpcode.I32x4LtS,
+            (_, true) when isInt => WasmOpcode.I32x4LeS,
             (ReduceKind.ArgMax, false) => WasmOpcode.F32x4Gt,
             (ReduceKind.ArgMax, true) => WasmOpcode.F32x4Ge,
             (_, false) => WasmOpcode.F32x4Lt,
@@ -344,12 +414,16 @@ internal static class ReduceWasm
             f.LocalSet(l.V);
             f.LocalGet(ri).V128Const(1, 1, 1, 1).Op(WasmOpcode.I32x4Add).LocalSet(ri);
             f.LocalGet(l.V).LocalGet(l.Best).Op(better);
-            f.LocalGet(l.V).LocalGet(l.V).Op(WasmOpcode.F32x4Ne);
-            if (!k.SelectLastIndex)
+            if (!isInt)
             {
-                f.LocalGet(l.Best).LocalGet(l.Best).Op(WasmOpcode.F32x4Eq).Op(WasmOpcode.V128And);
+                f.LocalGet(l.V).LocalGet(l.V).Op(WasmOpcode.F32x4Ne);
+                if (!k.SelectLastIndex)
+                {
+                    f.LocalGet(l.Best).LocalGet(l.Best).Op(WasmOpcode.F32x4Eq).Op(WasmOpcode.V128And);
+                }
+                f.Op(WasmOpcode.V128Or);
             }
-            f.Op(WasmOpcode.V128Or).LocalSet(l.Cond);
+            f.LocalSet(l.Cond);
             f.LocalGet(l.V).LocalGet(l.Best).LocalGet(l.Cond).Op(WasmOpcode.V128Bitselect).LocalSet(l.Best);
             f.LocalGet(ri).LocalGet(l.Index).LocalGet(l.Cond).Op(WasmOpcode.V128Bitselect).LocalSet(l.Index);
         });

@@ -5,39 +5,107 @@ using WebDnn.Core.Kernels;
 namespace WebDnn.Backends.Wasm.Kernels;
 
 /// <summary>
-/// Compiles an f32 <see cref="Expr"/> to SIMD128 code on four lanes at once (a scalar tail uses lane 0 of the same
-/// code). Arithmetic is f32 throughout (the js backend computes in double and rounds at the store: the two differ by
-/// f32 rounding only). log is Cephes logf (≤ 2 ulp); exp, sigmoid and tanh use a range-reduced polynomial (Cephes expf, relative error ≤ 2 ulp;
-/// arguments are clamped to [-87, 88], so exp saturates at e^88 instead of overflowing to +Inf).
+/// Compiles an <see cref="Expr"/> to SIMD128 code on four lanes at once (a scalar tail uses the first lanes of the same
+/// code). Every node is a v128 of four 32-bit lanes: f32 as f32x4, i32 as i32x4, bool as a lane mask (all ones or
+/// zero). Semantics are the js backend's (<c>JsExpr</c>): i32 results wrap modulo 2³² (i64 and the narrower integer
+/// types are i32 after lowering); integer Div truncates and x/0 = 0 (INT_MIN / −1 wraps to INT_MIN), Mod takes the
+/// divisor's sign and FMod the dividend's (x mod 0 = 0), both lane by lane in scalar code; a cast f32 → i32 truncates
+/// and wraps modulo 2³² (NaN and ±∞ give 0); a cast to bool is x ≠ 0 (NaN gives true); bool → f32/i32 gives 0 or 1;
+/// comparisons of bools order false before true.
+/// Float arithmetic is f32 throughout (the js backend computes in double and rounds at the store or at a cast: the
+/// two differ by f32 rounding only, which a later cast to an integer or a comparison can expose). log is Cephes logf
+/// (≤ 2 ulp); exp, sigmoid and tanh use a range-reduced polynomial (Cephes expf, relative error ≤ 2 ulp; arguments are
+/// clamped to [-87, 88], so exp saturates at e^88 instead of overflowing to +Inf).
 /// </summary>
 internal static class WasmExpr
 {
     /// <summary>
-    /// Whether <see cref="Emit"/> can compile <paramref name="e"/>: an f32 result from f32 inputs and the ops below; bool
-    /// nodes (comparisons of f32 values, IsNaN/IsInf, Not/And/Or/Xor) may appear inside as lane masks, as Select's
-    /// condition.
+    /// Whether <see cref="Emit"/> can compile <paramref name="e"/> as an epilogue: an f32 result from f32 inputs (the
+    /// epilogue's operands are loaded as 4-byte lanes); i32 and bool nodes may appear inside (casts, comparisons,
+    /// Select's condition).
     /// </summary>
-    public static bool Supports(Expr e) => e.Type == DataType.Float32 && Compiles(e);
+    public static bool Supports(Expr e) => e.Type == DataType.Float32 && InputsAre(e, DataType.Float32) && Compiles(e);
 
-    private static bool Compiles(Expr e) => e switch
+    /// <summary>Whether <see cref="Emit"/> can compile <paramref name="e"/> with f32, i32 and bool inputs and result.</summary>
+    public static bool SupportsTyped(Expr e) => Compiles(e);
+
+    private static bool IsLane(DataType t) => t is DataType.Float32 or DataType.Int32 or DataType.Bool;
+
+    private static bool InputsAre(Expr e, DataType t) => e switch
     {
-        InputExpr i => i.InputType == DataType.Float32,
-        ConstExpr c => c.Type is DataType.Float32 or DataType.Bool,
-        UnaryExpr u when u.Type == DataType.Float32 => u.Op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Sqrt or UnaryOp.Reciprocal or UnaryOp.Relu
-            or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round or UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Softsign or UnaryOp.Erf
-            && Compiles(u.A),
-        UnaryExpr u => u.Op is UnaryOp.Not && u.A.Type == DataType.Bool && Compiles(u.A)
-            || u.Op is UnaryOp.IsNaN or UnaryOp.IsInf or UnaryOp.IsPosInf or UnaryOp.IsNegInf && u.A.Type == DataType.Float32 && Compiles(u.A),
-        BinaryExpr b when b.Type == DataType.Float32 => b.Op is BinaryOp.Add or BinaryOp.Sub or BinaryOp.Mul or BinaryOp.Div or BinaryOp.Max or BinaryOp.Min
-            && Compiles(b.A) && Compiles(b.B),
-        BinaryExpr b => (b.Op is BinaryOp.Equal or BinaryOp.Less or BinaryOp.LessOrEqual or BinaryOp.Greater or BinaryOp.GreaterOrEqual
-                && b.A.Type == DataType.Float32 || b.Op is BinaryOp.And or BinaryOp.Or or BinaryOp.Xor && b.A.Type == DataType.Bool)
-            && Compiles(b.A) && Compiles(b.B),
-        SelectExpr s => s.Type == DataType.Float32 && s.Cond.Type == DataType.Bool && Compiles(s.Cond) && Compiles(s.A) && Compiles(s.B),
+        InputExpr i => i.InputType == t,
+        UnaryExpr u => InputsAre(u.A, t),
+        BinaryExpr b => InputsAre(b.A, t) && InputsAre(b.B, t),
+        SelectExpr s => InputsAre(s.Cond, t) && InputsAre(s.A, t) && InputsAre(s.B, t),
+        CastExpr c => InputsAre(c.A, t),
+        _ => true,
+    };
+
+    private static bool Compiles(Expr e) => IsLane(e.Type) && e switch
+    {
+        InputExpr => true,
+        ConstExpr c => c.Type != DataType.Int32 || Math.Truncate(c.Value) is >= int.MinValue and <= int.MaxValue,
+        CastExpr c => IsLane(c.A.Type) && Compiles(c.A),
+        UnaryExpr u => UnaryCompiles(u.Op, u.A.Type, u.Type) && Compiles(u.A),
+        BinaryExpr b => b.A.Type == b.B.Type && BinaryCompiles(b.Op, b.A.Type, b.Type) && Compiles(b.A) && Compiles(b.B),
+        SelectExpr s => s.Cond.Type == DataType.Bool && s.A.Type == s.Type && s.B.Type == s.Type && Compiles(s.Cond) && Compiles(s.A) && Compiles(s.B),
         _ => false,
     };
 
-    /// <summary>Pushes the value of <paramref name="e"/> as a v128; <paramref name="input"/> pushes input i.</summary>
+    private static bool UnaryCompiles(UnaryOp op, DataType a, DataType r) => (a, r) switch
+    {
+        (DataType.Float32, DataType.Float32) => op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Sqrt or UnaryOp.Reciprocal or UnaryOp.Relu
+            or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round or UnaryOp.Exp or UnaryOp.Log or UnaryOp.Sigmoid or UnaryOp.Tanh or UnaryOp.Softsign or UnaryOp.Erf,
+        (DataType.Float32, DataType.Bool) => op is UnaryOp.IsNaN or UnaryOp.IsInf or UnaryOp.IsPosInf or UnaryOp.IsNegInf,
+        (DataType.Int32, DataType.Int32) => op is UnaryOp.Neg or UnaryOp.Abs or UnaryOp.Relu or UnaryOp.Sign or UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round
+            or UnaryOp.BitNot,
+        (DataType.Bool, DataType.Bool) => op is UnaryOp.Not,
+        _ => false,
+    };
+
+    private static bool BinaryCompiles(BinaryOp op, DataType a, DataType r) =>
+        a == DataType.Int32 && r == DataType.Int32 && op is BinaryOp.Div or BinaryOp.Mod or BinaryOp.FMod || BinaryOpcode(op, a) is not null;
+
+    /// <summary>The lane-wise instruction of a binary op on operands of type <paramref name="t"/>, or null.</summary>
+    private static WasmOpcode? BinaryOpcode(BinaryOp op, DataType t) => (t, op) switch
+    {
+        (DataType.Float32, BinaryOp.Add) => WasmOpcode.F32x4Add,
+        (DataType.Float32, BinaryOp.Sub) => WasmOpcode.F32x4Sub,
+        (DataType.Float32, BinaryOp.Mul) => WasmOpcode.F32x4Mul,
+        (DataType.Float32, BinaryOp.Div) => WasmOpcode.F32x4Div,
+        (DataType.Float32, BinaryOp.Max) => WasmOpcode.F32x4Max,
+        (DataType.Float32, BinaryOp.Min) => WasmOpcode.F32x4Min,
+        (DataType.Float32, BinaryOp.Equal) => WasmOpcode.F32x4Eq,
+        (DataType.Float32, BinaryOp.Less) => WasmOpcode.F32x4Lt,
+        (DataType.Float32, BinaryOp.LessOrEqual) => WasmOpcode.F32x4Le,
+        (DataType.Float32, BinaryOp.Greater) => WasmOpcode.F32x4Gt,
+        (DataType.Float32, BinaryOp.GreaterOrEqual) => WasmOpcode.F32x4Ge,
+        (DataType.Int32, BinaryOp.Add) => WasmOpcode.I32x4Add,
+        (DataType.Int32, BinaryOp.Sub) => WasmOpcode.I32x4Sub,
+        (DataType.Int32, BinaryOp.Mul) => WasmOpcode.I32x4Mul,
+        (DataType.Int32, BinaryOp.Max) => WasmOpcode.I32x4MaxS,
+        (DataType.Int32, BinaryOp.Min) => WasmOpcode.I32x4MinS,
+        (DataType.Int32, BinaryOp.BitAnd) => WasmOpcode.V128And,
+        (DataType.Int32, BinaryOp.BitOr) => WasmOpcode.V128Or,
+        (DataType.Int32, BinaryOp.BitXor) => WasmOpcode.V128Xor,
+        (DataType.Int32, BinaryOp.Equal) => WasmOpcode.I32x4Eq,
+        (DataType.Int32, BinaryOp.Less) => WasmOpcode.I32x4LtS,
+        (DataType.Int32, BinaryOp.LessOrEqual) => WasmOpcode.I32x4LeS,
+        (DataType.Int32, BinaryOp.Greater) => WasmOpcode.I32x4GtS,
+        (DataType.Int32, BinaryOp.GreaterOrEqual) => WasmOpcode.I32x4GeS,
+        // masks: true is all ones, so unsigned order puts false first
+        (DataType.Bool, BinaryOp.Equal) => WasmOpcode.I32x4Eq,
+        (DataType.Bool, BinaryOp.Less) => WasmOpcode.I32x4LtU,
+        (DataType.Bool, BinaryOp.LessOrEqual) => WasmOpcode.I32x4LeU,
+        (DataType.Bool, BinaryOp.Greater) => WasmOpcode.I32x4GtU,
+        (DataType.Bool, BinaryOp.GreaterOrEqual) => WasmOpcode.I32x4GeU,
+        (DataType.Bool, BinaryOp.And) => WasmOpcode.V128And,
+        (DataType.Bool, BinaryOp.Or) => WasmOpcode.V128Or,
+        (DataType.Bool, BinaryOp.Xor) => WasmOpcode.V128Xor,
+        _ => null,
+    };
+
+    /// <summary>Pushes the value of <paramref name="e"/> as a v128; <paramref name="input"/> pushes input i (bools as lane masks).</summary>
     public static void Emit(FunctionBody f, Expr e, Action<int> input)
     {
         switch (e)
@@ -48,8 +116,18 @@ internal static class WasmExpr
             case ConstExpr { Type: DataType.Bool } c:
                 f.V128Const(c.Value != 0 ? -1 : 0, c.Value != 0 ? -1 : 0, c.Value != 0 ? -1 : 0, c.Value != 0 ? -1 : 0);
                 break;
+            case ConstExpr { Type: DataType.Int32 } c:
+                {
+                    int v = (int)Math.Truncate(c.Value);
+                    f.V128Const(v, v, v, v);
+                    break;
+                }
             case ConstExpr c:
                 f.F32x4Const((float)c.Value);
+                break;
+            case CastExpr c:
+                Emit(f, c.A, input);
+                Cast(f, c.A.Type, c.To);
                 break;
             case SelectExpr s:
                 // bitselect(a, b, mask): lanes of a where the mask is all ones
@@ -58,27 +136,19 @@ internal static class WasmExpr
                 Emit(f, s.Cond, input);
                 f.Op(WasmOpcode.V128Bitselect);
                 break;
+            case BinaryExpr { A.Type: DataType.Int32, Op: BinaryOp.Div or BinaryOp.Mod or BinaryOp.FMod } b:
+                Emit(f, b.A, input);
+                Emit(f, b.B, input);
+                IntDivision(f, b.Op);
+                break;
             case BinaryExpr b:
                 Emit(f, b.A, input);
                 Emit(f, b.B, input);
-                f.Op(b.Op switch
-                {
-                    BinaryOp.Add => WasmOpcode.F32x4Add,
-                    BinaryOp.Sub => WasmOpcode.F32x4Sub,
-                    BinaryOp.Mul => WasmOpcode.F32x4Mul,
-                    BinaryOp.Div => WasmOpcode.F32x4Div,
-                    BinaryOp.Max => WasmOpcode.F32x4Max,
-                    BinaryOp.Min => WasmOpcode.F32x4Min,
-                    BinaryOp.Equal => WasmOpcode.F32x4Eq,
-                    BinaryOp.Less => WasmOpcode.F32x4Lt,
-                    BinaryOp.LessOrEqual => WasmOpcode.F32x4Le,
-                    BinaryOp.Greater => WasmOpcode.F32x4Gt,
-                    BinaryOp.GreaterOrEqual => WasmOpcode.F32x4Ge,
-                    BinaryOp.And => WasmOpcode.V128And,
-                    BinaryOp.Or => WasmOpcode.V128Or,
-                    BinaryOp.Xor => WasmOpcode.V128Xor,
-                    _ => throw new NotSupportedException($"wasm: binary {b.Op}"),
-                });
+                f.Op(BinaryOpcode(b.Op, b.A.Type) ?? throw new NotSupportedException($"wasm: binary {b.Op} on {b.A.Type}"));
+                break;
+            case UnaryExpr { A.Type: DataType.Int32 } u:
+                Emit(f, u.A, input);
+                IntUnary(f, u.Op);
                 break;
             case UnaryExpr u:
                 Unary(f, u.Op, () => Emit(f, u.A, input));
@@ -86,6 +156,118 @@ internal static class WasmExpr
             default:
                 throw new NotSupportedException($"wasm: expression {e}");
         }
+    }
+
+    /// <summary>The v128 of type <paramref name="from"/> on the stack → the same lanes as <paramref name="to"/>.</summary>
+    private static void Cast(FunctionBody f, DataType from, DataType to)
+    {
+        switch (from, to)
+        {
+            case var (a, b) when a == b:
+                break;
+            case (DataType.Int32, DataType.Float32):
+                f.Op(WasmOpcode.F32x4ConvertI32x4S);
+                break;
+            case (DataType.Float32, DataType.Int32):
+                FloatToInt(f);
+                break;
+            case (DataType.Bool, DataType.Float32):
+                f.F32x4Const(1).Op(WasmOpcode.V128And);
+                break;
+            case (DataType.Bool, DataType.Int32):
+                f.V128Const(1, 1, 1, 1).Op(WasmOpcode.V128And);
+                break;
+            case (DataType.Float32, DataType.Bool):
+                f.F32x4Const(0).Op(WasmOpcode.F32x4Ne);
+                break;
+            case (DataType.Int32, DataType.Bool):
+                f.V128Const(0, 0, 0, 0).Op(WasmOpcode.I32x4Ne);
+                break;
+            default:
+                throw new NotSupportedException($"wasm: cast {from} to {to}");
+        }
+    }
+
+    /// <summary>
+    /// f32x4 on the stack → i32x4 as JavaScript's ToInt32 (<c>x | 0</c>): truncated, wrapped modulo 2³², NaN and ±∞ → 0.
+    /// |x| &lt; 2³¹ converts directly; a larger x is a multiple of 2⁸, so t − floor(t·2⁻³²)·2³² ∈ [0, 2³²) is exact in
+    /// f32, and so is its shift into [−2³¹, 2³¹).
+    /// </summary>
+    private static void FloatToInt(FunctionBody f)
+    {
+        int x = f.Local(ValType.V128), t = f.Local(ValType.V128);
+        f.LocalTee(x).Op(WasmOpcode.F32x4Trunc).LocalTee(t)
+            .LocalGet(t).F32x4Const(1f / 4294967296f).Op(WasmOpcode.F32x4Mul).Op(WasmOpcode.F32x4Floor).F32x4Const(4294967296f).Op(WasmOpcode.F32x4Mul)
+            .Op(WasmOpcode.F32x4Sub).LocalSet(t);
+        f.LocalGet(t).F32x4Const(4294967296f).Op(WasmOpcode.F32x4Sub).LocalGet(t).LocalGet(t).F32x4Const(2147483648f).Op(WasmOpcode.F32x4Ge)
+            .Op(WasmOpcode.V128Bitselect).Op(WasmOpcode.I32x4TruncSatF32x4S);
+        f.LocalGet(x).Op(WasmOpcode.I32x4TruncSatF32x4S);
+        f.LocalGet(x).Op(WasmOpcode.F32x4Abs).F32x4Const(2147483648f).Op(WasmOpcode.F32x4Ge);
+        f.Op(WasmOpcode.V128Bitselect);
+    }
+
+    private static void IntUnary(FunctionBody f, UnaryOp op)
+    {
+        switch (op)
+        {
+            case UnaryOp.Neg: f.Op(WasmOpcode.I32x4Neg); break;
+            case UnaryOp.Abs: f.Op(WasmOpcode.I32x4Abs); break;
+            case UnaryOp.Relu: f.V128Const(0, 0, 0, 0).Op(WasmOpcode.I32x4MaxS); break;
+            case UnaryOp.BitNot: f.Op(WasmOpcode.V128Not); break;
+            case UnaryOp.Floor or UnaryOp.Ceil or UnaryOp.Round: break;
+            case UnaryOp.Sign:
+                {
+                    // (x < 0 mask) − (x > 0 mask): −1, 0 or 1
+                    int x = f.Local(ValType.V128);
+                    f.LocalTee(x).V128Const(0, 0, 0, 0).Op(WasmOpcode.I32x4LtS);
+                    f.LocalGet(x).V128Const(0, 0, 0, 0).Op(WasmOpcode.I32x4GtS);
+                    f.Op(WasmOpcode.I32x4Sub);
+                    break;
+                }
+            default:
+                throw new NotSupportedException($"wasm: unary {op} on i32");
+        }
+    }
+
+    /// <summary>
+    /// i32x4 a, b on the stack → a Div/Mod/FMod b lane by lane (SIMD128 has no integer division): the divisor 0 (and −1
+    /// for Div) never reaches div_s/rem_s, so nothing traps; the results are the js kernel's (see the class summary).
+    /// </summary>
+    private static void IntDivision(FunctionBody f, BinaryOp op)
+    {
+        int va = f.Local(ValType.V128), vb = f.Local(ValType.V128), r = f.Local(ValType.V128), a = f.Local(ValType.I32), b = f.Local(ValType.I32),
+            q = f.Local(ValType.I32);
+        f.LocalSet(vb).LocalTee(va).LocalSet(r);
+        for (int lane = 0; lane < 4; lane++)
+        {
+            f.LocalGet(r);
+            f.LocalGet(va).Lane(WasmOpcode.I32x4ExtractLane, lane).LocalSet(a);
+            f.LocalGet(vb).Lane(WasmOpcode.I32x4ExtractLane, lane).LocalSet(b);
+            switch (op)
+            {
+                case BinaryOp.Div:
+                    // b == 0 ? 0 : b == −1 ? −a : a / b (the divisor is 1 in both special cases)
+                    f.I32Const(0).LocalGet(a).Op(WasmOpcode.I32Sub);
+                    f.LocalGet(a).LocalGet(b).I32Const(1).LocalGet(b).I32Const(1).Op(WasmOpcode.I32Add).I32Const(1).Op(WasmOpcode.I32GtU).Op(WasmOpcode.Select)
+                        .Op(WasmOpcode.I32DivS);
+                    f.LocalGet(b).I32Const(-1).Op(WasmOpcode.I32Eq).Op(WasmOpcode.Select);
+                    f.I32Const(0).LocalGet(b).Op(WasmOpcode.Select);
+                    break;
+                case BinaryOp.Mod:
+                    // r = a rem (b or 1); r + b when r ≠ 0 and r, b differ in sign (b == 0 gives a rem 1 = 0)
+                    f.LocalGet(a).LocalGet(b).I32Const(1).LocalGet(b).Op(WasmOpcode.Select).Op(WasmOpcode.I32RemS).LocalTee(q);
+                    f.LocalGet(b).I32Const(0);
+                    f.LocalGet(q).LocalGet(b).Op(WasmOpcode.I32Xor).I32Const(0).Op(WasmOpcode.I32LtS).LocalGet(q).I32Const(0).Op(WasmOpcode.I32Ne).Op(WasmOpcode.I32And);
+                    f.Op(WasmOpcode.Select).Op(WasmOpcode.I32Add);
+                    break;
+                default:
+                    // FMod: a rem (b or 1)
+                    f.LocalGet(a).LocalGet(b).I32Const(1).LocalGet(b).Op(WasmOpcode.Select).Op(WasmOpcode.I32RemS);
+                    break;
+            }
+            f.Lane(WasmOpcode.I32x4ReplaceLane, lane).LocalSet(r);
+        }
+        f.LocalGet(r);
     }
 
     /// <summary>
