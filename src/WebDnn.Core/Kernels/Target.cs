@@ -51,6 +51,12 @@ public sealed record Target(
     /// </summary>
     public long MaxBindingBytes { get; init; } = long.MaxValue;
 
+    /// <summary>
+    /// Fewest multiply-adds of the direct convolution (N·M·C·9·OH·OW) for which a Winograd algorithm is chosen; 0: no
+    /// bound. A GPU needs large transformed products to fill it: below the bound the implicit GEMM is faster.
+    /// </summary>
+    public long WinogradMinMacs { get; init; }
+
     /// <summary>The element types every backend stores today (lowering emits only these).</summary>
     public static readonly IReadOnlySet<DataType> BasicTypes = new HashSet<DataType> { DataType.Float32, DataType.Int32, DataType.Bool };
 

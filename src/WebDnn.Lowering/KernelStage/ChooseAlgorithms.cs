@@ -5,7 +5,8 @@ namespace WebDnn.Lowering.KernelStage;
 /// <summary>
 /// Picks an algorithm per conv and matmul kernel among those the target implements (<see cref="Target.Algorithms"/>),
 /// most specific first: depthwise, 1×1 GEMM, Winograd (stride 1, dilation 1, 3×3, a constant weight, enough channels
-/// and a map large enough to pay for the transforms; F(4×4) or F(2×2), whichever needs fewer multiplies on this map),
+/// and a map large enough to pay for the transforms, at least the target's <see cref="Target.WinogradMinMacs"/>; F(4×4)
+/// or F(2×2), whichever needs fewer multiplies on this map),
 /// implicit GEMM; then the target's fallback. Other primitives keep "direct".
 /// </summary>
 public sealed class ChooseAlgorithms : IKernelPass
@@ -30,7 +31,7 @@ public sealed class ChooseAlgorithms : IKernelPass
             var available = tp.Target.AlgorithmsOf(k.Primitive);
             string? pick = k switch
             {
-                ConvKernel c => Candidates(c, tp.Target.VectorWidth).FirstOrDefault(available.Contains),
+                ConvKernel c => Candidates(c, tp.Target.VectorWidth, tp.Target.WinogradMinMacs).FirstOrDefault(available.Contains),
                 MatMulKernel => available.Contains(KernelAlgorithms.Gemm) ? KernelAlgorithms.Gemm : null,
                 _ => null,
             };
@@ -38,8 +39,11 @@ public sealed class ChooseAlgorithms : IKernelPass
         }
     }
 
-    /// <summary>The algorithms that can compute <paramref name="c"/>, best first (<paramref name="lanes"/>: the target's vector width).</summary>
-    public static IEnumerable<string> Candidates(ConvKernel c, int lanes = 1)
+    /// <summary>
+    /// The algorithms that can compute <paramref name="c"/>, best first (<paramref name="lanes"/>: the target's vector
+    /// width; <paramref name="winogradMinMacs"/>: <see cref="Target.WinogradMinMacs"/>).
+    /// </summary>
+    public static IEnumerable<string> Candidates(ConvKernel c, int lanes = 1, long winogradMinMacs = 0)
     {
         var w = c.Inputs[1].Shape;
         int m = w[0], cPerGroup = w[1], channels = cPerGroup * c.Group;
@@ -56,7 +60,8 @@ public sealed class ChooseAlgorithms : IKernelPass
                 yield return KernelAlgorithms.Gemm1x1;
             }
             if (kernel.Length == 2 && kernel.All(d => d == 3) && c.Strides.All(s => s == 1) && c.Dilations.All(d => d == 1)
-                && channels >= WinogradMinChannels && m >= WinogradMinChannels && c.Inputs[1].Kind == BufferKind.Weight && c.Output.Shape.Length == 4)
+                && channels >= WinogradMinChannels && m >= WinogradMinChannels && c.Inputs[1].Kind == BufferKind.Weight && c.Output.Shape.Length == 4
+                && c.Output.Length * channels * 9 >= winogradMinMacs)
             {
                 var y = c.Output.Shape;
                 var costs = new[] { (KernelAlgorithms.WinogradF4, WinogradMultiplies(4, y[2], y[3], lanes)), (KernelAlgorithms.WinogradF2, WinogradMultiplies(2, y[2], y[3], lanes)) };

@@ -10,6 +10,7 @@ namespace WebDnn.Backends.WebGpu.Kernels;
 /// are applied in the store. A GEMM-form convolution to at most <see cref="GemmCore.MaxGemvRows"/> channels on a large
 /// map (style transfer's last layer: 32 → 3 channels, 9×9, 256×256) runs as one invocation per output position computing
 /// every channel: it reads each input value of the window once for all channels, where a GEMM tile would pad M to 16.
+/// "winograd-f2x2-3x3" with its weight transformed at compile time: <see cref="WinogradWgsl"/>.
 /// </summary>
 internal static class ConvWgsl
 {
@@ -22,8 +23,13 @@ internal static class ConvWgsl
         var wt = k.Inputs[1].Shape;
         var y = k.Output.Shape;
         var s = Spatial3.Of(x, y, wt[2..], k.Strides, k.Pads, k.Dilations);
-        bool gemm = k.Algorithm is KernelAlgorithms.ImplicitGemm or KernelAlgorithms.Gemm1x1;
-        if (gemm && k.Group == 1 && wt[0] <= GemmCore.MaxGemvRows && x[0] * s.OutSize >= FewChannelsMinPositions)
+        // A Winograd conv whose weight was not transformed (not a plain f32 constant) runs as implicit GEMM.
+        bool gemm = k.Algorithm is KernelAlgorithms.ImplicitGemm or KernelAlgorithms.Gemm1x1 or KernelAlgorithms.WinogradF2;
+        if (WinogradWgsl.Supports(k))
+        {
+            WinogradWgsl.Emit(c, k);
+        }
+        else if (gemm && k.Group == 1 && wt[0] <= GemmCore.MaxGemvRows && x[0] * s.OutSize >= FewChannelsMinPositions)
         {
             FewChannels(c, k, s);
         }

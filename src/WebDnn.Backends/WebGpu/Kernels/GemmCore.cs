@@ -59,6 +59,9 @@ internal static class GemmCore
     /// <summary>Shortest K slice worth a split (shorter ones spend more on the second pass than they save).</summary>
     public const long MinSliceK = 128;
 
+    /// <summary>Shortest K slice when the caller's second shader adds the slices anyway (no extra dispatch to pay for).</summary>
+    public const long FusedMinSliceK = 32;
+
     /// <summary>Workgroups of 256 invocations a vector-matrix product aims for: eight per SM keep enough loads in flight.</summary>
     public const long GemvGroups = 1056;
 
@@ -73,15 +76,20 @@ internal static class GemmCore
 
     /// <summary>
     /// Emits the GEMM: <paramref name="functions"/> declares load_a, load_b and store in a shader (called once per shader).
+    /// With <paramref name="second"/>, the products always go to the scratch buffer (as split K's partial sums, S ≥ 1 slices)
+    /// and <paramref name="second"/> writes the body of the second shader (scratch already declared; its argument S),
+    /// which sets the second dispatch (Winograd's output transform); the caller keeps S · Z · M · N floats within
+    /// <see cref="MaxScratchBytes"/> and the bindings below 8.
     /// </summary>
-    public static void Emit(WgslKernel c, Action<WgslKernel> functions, long m, long n, long k, long z)
+    public static void Emit(WgslKernel c, Action<WgslKernel> functions, long m, long n, long k, long z, Action<WgslKernel, long>? second = null)
     {
-        bool gemv = m <= MaxGemvRows;
+        bool gemv = m <= MaxGemvRows && second is null;
         // The scratch buffer is one more binding (8 storage buffers per shader at most).
         bool canSplit = c.Kernel.Inputs.Length + c.Kernel.Outputs.Length < 8;
-        var t = GemmTile.For(m, n, z, canSplit && k >= 2 * MinSliceK ? Math.Min(k / MinSliceK, 64) : 1);
+        long minSlice = gemv ? GemvMinSliceK : second is null ? MinSliceK : FusedMinSliceK;
+        var t = GemmTile.For(m, n, z, canSplit && k >= 2 * minSlice ? Math.Min(k / minSlice, 64) : 1);
         long tiles = gemv ? (n + WgslKernel.Threads - 1) / WgslKernel.Threads * z : t.Tiles(m, n, z);
-        long target = gemv ? GemvGroups : t.TargetGroups, minSlice = gemv ? GemvMinSliceK : MinSliceK, step = gemv ? 1 : t.BK;
+        long target = gemv ? GemvGroups : t.TargetGroups, step = gemv ? 1 : t.BK;
         long splits = 1;
         if (tiles < target && k >= 2 * minSlice && canSplit)
         {
@@ -94,8 +102,9 @@ internal static class GemmCore
         long slice = (k + splits - 1) / splits;
         slice = (slice + step - 1) / step * step;
         splits = (k + slice - 1) / slice;
+        bool toScratch = splits > 1 || second is not null;
         functions(c);
-        if (splits > 1)
+        if (toScratch)
         {
             c.W.Storage("scratch", "f32", WgslAccess.ReadWrite);
         }
@@ -105,13 +114,20 @@ internal static class GemmCore
         }
         else
         {
-            Tiles(c, t, m, n, k, z, splits, slice);
+            Tiles(c, t, m, n, k, z, splits, slice, toScratch);
         }
-        if (splits == 1)
+        if (!toScratch)
         {
             return;
         }
         var r = new WgslKernel(c.Kernel);
+        if (second is not null)
+        {
+            r.W.Storage("scratch", "f32", WgslAccess.ReadWrite);
+            second(r, splits);
+            c.Second = new WgslKernel.Stage(r.W.ToString(), r.Dispatch, splits * z * m * n * 4);
+            return;
+        }
         functions(r);
         r.W.Storage("scratch", "f32", WgslAccess.ReadWrite);
         r.W.Const("SPLITS", "i32", WgslWriter.I32(splits));
@@ -187,7 +203,7 @@ internal static class GemmCore
         }
     }
 
-    private static void Tiles(WgslKernel c, GemmTile t, long m, long n, long k, long z, long splits, long slice)
+    private static void Tiles(WgslKernel c, GemmTile t, long m, long n, long k, long z, long splits, long slice, bool toScratch)
     {
         var w = c.W;
         w.Const("GM", "i32", WgslWriter.I32(m));
@@ -310,7 +326,7 @@ internal static class GemmCore
             w.Open("for (var j: i32 = 0; j < 4; j++)");
             w.Line($"let gn = col0 + (tn + cv * {I(colThreads)}) * 4 + j;");
             w.Line($"let v = acc[i * {I(colVecs)} + cv][j];");
-            w.Line(splits == 1 ? "if (gn < GN) { store(z, gm, gn, v); }"
+            w.Line(!toScratch ? "if (gn < GN) { store(z, gm, gn, v); }"
                 : $"if (gn < GN) {{ scratch[((z * {I(splits)} + slice) * GM + gm) * GN + gn] = v; }}");
             w.Close();
             w.Close();
