@@ -53,7 +53,8 @@ public sealed class WebGpuBackend : IBackend
 
     public IReadOnlySet<string> Primitives => WebGpuWriter.Primitives;
 
-    public IReadOnlyList<IKernelPass> KernelPasses => KernelPipelines.WithPacking(new WebGpuPackWeights());
+    /// <summary>The standard pipeline with weight packing (Winograd) and concat-in-place: a piece may start at any element (<see cref="WgslKernel"/> indexes views from their binding's 256-byte boundary).</summary>
+    public IReadOnlyList<IKernelPass> KernelPasses => KernelPipelines.WithPacking(new WebGpuPackWeights(), new WriteConcatInPlace(pieceAlignment: 4));
 
     public IReadOnlyList<BackendKernel> Write(TargetProgram tp, BackendOutput output) => WebGpuWriter.Write(tp.Program, output);
 }

@@ -13,10 +13,10 @@ internal sealed class WgslEpilogue(WgslKernel c, Expr? expr, int firstInput, int
     public void Store(string value)
     {
         var w = c.W;
-        string y = c.Out(0);
+        string y = c.OutAt(0, "o");
         if (expr is null)
         {
-            w.Line($"{y}[o] = {value};");
+            w.Line($"{y} = {value};");
             return;
         }
         w.Line($"let v = {value};");
@@ -32,6 +32,6 @@ internal sealed class WgslEpilogue(WgslKernel c, Expr? expr, int firstInput, int
             string at = b.Length == 1 ? "0" : WgslIndex.Offset("o", fullShape, WgslIndex.Broadcast(b.Shape, fullShape));
             w.Line($"let e{i} = {c.Load(firstInput + i - 1, at)};");
         }
-        w.Line($"{y}[o] = {WgslExpr.Compile(w, expr, i => i == 0 ? "v" : $"e{i}")};");
+        w.Line($"{y} = {WgslExpr.Compile(w, expr, i => i == 0 ? "v" : $"e{i}")};");
     }
 }

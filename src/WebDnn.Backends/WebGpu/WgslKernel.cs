@@ -27,25 +27,45 @@ internal sealed class WgslKernel
         }
         // One binding per storage (root buffer), in order of first use: WebGPU refuses two bindings of one range when
         // either is writable, and a kernel may read one buffer twice (x + x) or through an alias. The runtime groups the
-        // manifest's inputs and outputs the same way.
+        // manifest's inputs and outputs the same way and binds each group from the 256-byte boundary at or below its
+        // lowest view (views of a concat output start at any element): each view is indexed from its element base there.
         var all = kernel.Inputs.Concat(kernel.Outputs).ToList();
         var firstOf = new Dictionary<int, int>();
+        var group = new int[all.Count];
         _names = new string[all.Count];
+        _bases = new long[all.Count];
         for (int i = 0; i < all.Count; i++)
         {
             var b = all[i];
             if (firstOf.TryGetValue(b.Root.Id, out int f) && all[f].DataType == b.DataType)
             {
                 _names[i] = _names[f];
+                group[i] = f;
                 continue;
             }
             firstOf[b.Root.Id] = i;
+            group[i] = i;
             _names[i] = $"b{Bindings}";
             bool writable = i >= kernel.Inputs.Length || b.Root.Kind != BufferKind.Weight;
             Bind(_names[i], b, writable ? WgslAccess.ReadWrite : WgslAccess.Read);
             Bindings++;
         }
+        for (int i = 0; i < all.Count; i++)
+        {
+            long start = Enumerable.Range(0, all.Count).Where(j => group[j] == group[i]).Min(j => all[j].RootByteOffset) / BindingAlignment * BindingAlignment;
+            long bytes = all[i].RootByteOffset - start;
+            if (bytes != 0 && (all[i].DataType == DataType.Bool || bytes % 4 != 0))
+            {
+                throw new NotSupportedException($"a {all[i].DataType} view at byte {all[i].RootByteOffset} of its storage");
+            }
+            _bases[i] = bytes / 4;
+        }
     }
+
+    /// <summary>WebGPU's minStorageBufferOffsetAlignment: where the runtime starts a binding.</summary>
+    public const int BindingAlignment = 256;
+
+    private readonly long[] _bases;
 
     private readonly string[] _names;
 
@@ -81,7 +101,13 @@ internal sealed class WgslKernel
     };
 
     /// <summary>The value of input <paramref name="i"/> at element index <paramref name="idx"/> (an i32 expression).</summary>
-    public string Load(int i, string idx) => Kernel.Inputs[i].DataType == DataType.Bool ? $"ldb_{In(i)}({idx})" : $"{In(i)}[{idx}]";
+    public string Load(int i, string idx) => Kernel.Inputs[i].DataType == DataType.Bool ? $"ldb_{In(i)}({idx})" : $"{In(i)}[{At(i, idx)}]";
+
+    /// <summary>The element of output <paramref name="o"/> at index <paramref name="idx"/>, to assign (f32 and i32 outputs).</summary>
+    public string OutAt(int o, string idx) => $"{Out(o)}[{At(Kernel.Inputs.Length + o, idx)}]";
+
+    /// <summary>An index into the binding of buffer <paramref name="i"/> (inputs then outputs): its element base added.</summary>
+    private string At(int i, string idx) => _bases[i] == 0 ? idx : $"{WgslWriter.I32(_bases[i])} + ({idx})";
 
     /// <summary>Workgroups for <paramref name="items"/> items, <paramref name="perGroup"/> per workgroup, capped (kernels loop grid-stride).</summary>
     public static int Groups(long items, long perGroup = Threads) => (int)Math.Clamp((items + perGroup - 1) / perGroup, 1, MaxGroups);
@@ -120,7 +146,7 @@ internal sealed class WgslKernel
         W.Main(Threads, 1, 1, () =>
         {
             W.Open($"for (var i: i32 = i32(gid.x); i < N; i += i32(nwg.x) * {Threads})");
-            W.Line($"{Out(0)}[i] = value(i);");
+            W.Line($"{OutAt(0, "i")} = value(i);");
             W.Close();
         });
         Dispatch = [Groups(n), 1, 1];

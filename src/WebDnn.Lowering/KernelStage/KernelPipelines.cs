@@ -10,19 +10,25 @@ public static class KernelPipelines
     /// <summary>Weight splitting (targets with a binding limit), algorithm choice, layouts, memory plan: every backend's base pipeline.</summary>
     public static IReadOnlyList<IKernelPass> Standard() => Build(null);
 
+    /// <summary><see cref="Standard"/> with <paramref name="concatInPlace"/> in its place (WebGPU: pieces at any element).</summary>
+    public static IReadOnlyList<IKernelPass> WithConcatInPlace(WriteConcatInPlace concatInPlace) => Build(null, concatInPlace);
+
+    /// <summary>The standard pipeline with a backend's packing pass and the given concat-in-place pass.</summary>
+    public static IReadOnlyList<IKernelPass> WithPacking(IKernelPass packing, WriteConcatInPlace concatInPlace) => Build(packing, concatInPlace);
+
     /// <summary>
     /// <see cref="Standard"/> with the backend's <paramref name="packing"/> pass in its place, and for a target that
     /// addresses buffers by byte offset, <see cref="WriteConcatInPlace"/> when <paramref name="concatInPlace"/>.
     /// </summary>
-    public static IReadOnlyList<IKernelPass> WithPacking(IKernelPass packing, bool concatInPlace = false) => Build(packing, concatInPlace);
+    public static IReadOnlyList<IKernelPass> WithPacking(IKernelPass packing, bool concatInPlace = false) => Build(packing, concatInPlace ? new WriteConcatInPlace() : null);
 
-    private static IReadOnlyList<IKernelPass> Build(IKernelPass? packing, bool concatInPlace = false) =>
+    private static IReadOnlyList<IKernelPass> Build(IKernelPass? packing, WriteConcatInPlace? concatInPlace = null) =>
     [
         new SplitLargeWeights(),  // first: the pieces are kernels like any other (algorithm, layout, packing); no-op without a binding limit
         new ChooseAlgorithms(),   // before layouts and packing, which depend on the algorithm
         new AssignLayouts(),      // after ChooseAlgorithms; inserts conversions where layouts meet (model edges included)
         .. packing is null ? [] : new[] { packing },   // after AssignLayouts (packing follows the layout), before planning
-        .. concatInPlace ? new IKernelPass[] { new WriteConcatInPlace() } : [],   // after the layout copies exist, before planning
+        .. concatInPlace is null ? [] : new IKernelPass[] { concatInPlace },   // after the layout copies exist, before planning
         new PlanTargetMemory(),   // last: plans the final kernel list with the target's alignment
     ];
 }

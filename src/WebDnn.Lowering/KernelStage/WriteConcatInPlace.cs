@@ -6,22 +6,24 @@ namespace WebDnn.Lowering.KernelStage;
 /// <summary>
 /// Removes the copies that only place a whole buffer, in order, into a contiguous range of a larger one (a Concat's
 /// pieces along the outermost non-unit axis, e.g. channels at batch 1): the piece becomes a view of that range
-/// (<see cref="KernelBuffer.AliasOffset"/>), so its producer writes the concat output directly. For a target whose
-/// kernels take a byte address per buffer (wasm); a target that binds whole buffers (WebGPU) must not run it.
+/// (<see cref="KernelBuffer.AliasOffset"/>), so its producer writes the concat output directly. A piece that is itself a
+/// concat output whose pieces are already in place moves with them (Inception's nested concats). Piece offsets are
+/// multiples of <paramref name="pieceAlignment"/> bytes (default: the target's buffer alignment, for wasm's byte
+/// addresses; WebGPU binds from the 256-byte boundary below a view and indexes from the view's element base there, so 4).
 /// </summary>
 /// <remarks>
-/// Safe when the piece is an activation nothing else aliases, written by one kernel before the copy, and the concat
+/// Safe when the piece is an activation (with its views) written only by kernels before the copy, and the concat
 /// output is written only by copies whose ranges miss the piece's and read by no kernel before the copy: then moving the
 /// piece's storage into the output changes no value any kernel reads. Runs after packing, before memory planning.
 /// </remarks>
-public sealed class WriteConcatInPlace : IKernelPass
+public sealed class WriteConcatInPlace(int? pieceAlignment = null) : IKernelPass
 {
     public string Name => "concat-in-place";
 
     public void Run(TargetProgram tp)
     {
         var p = tp.Program;
-        int align = tp.Target.BufferAlignment;
+        int align = pieceAlignment ?? tp.Target.BufferAlignment;
         for (int i = 0; i < p.Kernels.Count; i++)
         {
             if (p.Kernels[i] is CopyKernel c && Fits(p, i, c, align))
@@ -48,7 +50,9 @@ public sealed class WriteConcatInPlace : IKernelPass
         {
             return false;
         }
-        if (p.Buffers.Any(b => b.AliasOf == x) || p.Inputs.Concat(p.Outputs).Any(io => io.KernelBuffer == x || io.KernelBuffer == y))
+        // x and its views (pieces placed in it earlier, reshapes): all move with x
+        var views = p.Buffers.Where(b => Within(b, x)).ToHashSet();
+        if (views.Any(v => v.DataType == DataType.Bool) || p.Inputs.Concat(p.Outputs).Any(io => views.Contains(io.KernelBuffer) || io.KernelBuffer == y))
         {
             return false;
         }
@@ -66,7 +70,7 @@ public sealed class WriteConcatInPlace : IKernelPass
             {
                 continue;
             }
-            if (other.Outputs.Contains(x))
+            if (other.Outputs.Any(views.Contains))
             {
                 if (k > index || other.Inputs.Contains(y) || other.Outputs.Contains(y))
                 {
@@ -87,7 +91,20 @@ public sealed class WriteConcatInPlace : IKernelPass
                 return false;
             }
         }
-        return writers == 1;
+        return writers >= 1;
+    }
+
+    /// <summary>Whether <paramref name="x"/> is on <paramref name="b"/>'s alias chain (b itself included).</summary>
+    private static bool Within(KernelBuffer b, KernelBuffer x)
+    {
+        for (var v = b; v is not null; v = v.AliasOf)
+        {
+            if (v == x)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>Whether <paramref name="c"/> copies every element of <paramref name="x"/>, in row-major order, to consecutive output elements.</summary>

@@ -174,8 +174,10 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, b
       if (offset !== 0 && offset % 256 !== 0) throw new Error(`webdnn: weight view ${id} at unaligned offset ${offset}`);
       return { buffer, offset, size: Math.min(size, buffer.size - offset) };
     }
-    if (b.offset % 256 !== 0 || b.offset < 0 || b.offset + size > arena.size) {
-      throw new Error(`webdnn: invalid manifest: buffer ${id} (${size} bytes at ${b.offset}) is not a 256-aligned slot of the ${arena.size}-byte arena`);
+    // A view (a piece of a concat output) may start at any element; its kernel's binding starts at the 256-byte
+    // boundary below (groupBinding) and the shader adds the rest.
+    if (b.offset % 4 !== 0 || b.offset < 0 || b.offset + size > arena.size) {
+      throw new Error(`webdnn: invalid manifest: buffer ${id} (${size} bytes at ${b.offset}) is not a 4-aligned slot of the ${arena.size}-byte arena`);
     }
     return { buffer: arena, offset: b.offset, size };
   };
@@ -202,7 +204,8 @@ async function setUp(pkg: LoadedPackage, device: GpuDevice, arenaSize: number, b
   };
   const groupBinding = (ids: number[], slot: number): { buffer: GpuBuffer; offset: number; size: number } => {
     const parts = ids.map((id) => binding(id, slot));
-    const offset = Math.min(...parts.map((p) => p.offset));
+    const lowest = Math.min(...parts.map((p) => p.offset));
+    const offset = lowest - (lowest % 256);
     const end = Math.max(...parts.map((p) => p.offset + p.size));
     return { buffer: parts[0].buffer, offset, size: end - offset };
   };

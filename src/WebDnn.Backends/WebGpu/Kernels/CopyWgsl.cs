@@ -100,7 +100,7 @@ internal static class CopyWgsl
         w.Main(WgslKernel.Threads, 1, 1, () =>
         {
             w.Open($"for (var i: i32 = i32(gid.x); i < N; i += i32(nwg.x) * {WgslKernel.Threads})");
-            w.Line($"{c.Out(0)}[{outAt}] = value(i);");
+            w.Line($"{c.OutAt(0, outAt)} = value(i);");
             w.Close();
         });
         c.Dispatch = [WgslKernel.Groups(count), 1, 1];

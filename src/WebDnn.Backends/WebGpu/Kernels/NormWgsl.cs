@@ -46,7 +46,7 @@ internal static class NormWgsl
             MeanAndSquares(c, start, "RN", "RN", stride, wide);
             w.Line($"let inv = inverseSqrt(q / f32(RN) + {WgslWriter.F32(k.Epsilon)});");
             w.Open($"for (var n: i32 = {start}; n < RN; n += {stride})");
-            w.Line($"{c.Out(0)}[xb + n] = {Normalized(c, k, c.Load(0, "xb + n"), "n")};");
+            w.Line($"{c.OutAt(0, "xb + n")} = {Normalized(c, k, c.Load(0, "xb + n"), "n")};");
             w.Close();
         });
     }
@@ -146,7 +146,7 @@ internal static class NormWgsl
             w.Close();
             w.Line($"let inv = inverseSqrt(m2 / f32(RN) + {WgslWriter.F32(k.Epsilon)});");
             w.Open($"for (var n: i32 = beg + i32(tid); n < end; n += {stride})");
-            w.Line($"{r.Out(0)}[xb + n] = {Normalized(r, k, r.Load(0, "xb + n"), "n")};");
+            w.Line($"{r.OutAt(0, "xb + n")} = {Normalized(r, k, r.Load(0, "xb + n"), "n")};");
             w.Close();
         });
         int[] dispatch = [(int)chunks, k.Outer, 1];

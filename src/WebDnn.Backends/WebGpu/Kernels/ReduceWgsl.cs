@@ -25,7 +25,7 @@ internal static class ReduceWgsl
         w.Const("COUNT", "i32", WgslWriter.I32(count));
         string at = $"xb + {redAt}";
         bool isInt = k.Inputs[0].DataType != DataType.Float32;
-        string y = c.Out(0);
+        string y = c.OutAt(0, "row");
 
         if (k.Kind is ReduceKind.ArgMax or ReduceKind.ArgMin)
         {
@@ -39,7 +39,7 @@ internal static class ReduceWgsl
                 w.Line($"let v = {c.Load(0, at)};");
                 w.Line($"if (v {cmp} bv) {{ bv = v; best = r; }}");
                 w.Close();
-                w.Line($"{y}[row] = best;");
+                w.Line($"{y} = best;");
             });
             return;
         }
@@ -70,7 +70,7 @@ internal static class ReduceWgsl
                 w.Line($"let v = {c.Load(0, at)};");
                 w.Line($"acc = {step};");
                 w.Close();
-                w.Line($"{y}[row] = {(k.Kind == ReduceKind.Mean ? $"acc / {WgslWriter.I32(Math.Max(count, 1))}" : "acc")};");
+                w.Line($"{y} = {(k.Kind == ReduceKind.Mean ? $"acc / {WgslWriter.I32(Math.Max(count, 1))}" : "acc")};");
             });
             return;
         }
@@ -140,7 +140,7 @@ internal static class ReduceWgsl
                 }
                 w.Line("acc = select(mx + log(s), mx, is_inf(mx));");
             }
-            w.Line(wide ? $"if (tid == 0u) {{ {y}[row] = {Final("acc")}; }}" : $"{y}[row] = {Final("acc")};");
+            w.Line(wide ? $"if (tid == 0u) {{ {y} = {Final("acc")}; }}" : $"{y} = {Final("acc")};");
         });
     }
 }

@@ -43,8 +43,8 @@ internal static class SoftmaxWgsl
             w.Line(k.Log ? "let ls = log(s);" : "let inv = 1f / s;");
             w.Open($"for (var n: i32 = {start}; n < RN; n += {stride})");
             w.Line(k.Log
-                ? $"{c.Out(0)}[{x}] = {c.Load(0, x)} - mx - ls;"
-                : $"{c.Out(0)}[{x}] = exp({c.Load(0, x)} - mx) * inv;");
+                ? $"{c.OutAt(0, x)} = {c.Load(0, x)} - mx - ls;"
+                : $"{c.OutAt(0, x)} = exp({c.Load(0, x)} - mx) * inv;");
             w.Close();
         });
     }
