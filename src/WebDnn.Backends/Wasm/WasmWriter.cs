@@ -59,9 +59,15 @@ public static class WasmWriter
     public static bool IsSplit(Kernel k) => k switch
     {
         ElementwiseKernel e => ElementwiseWasm.Supports(e),
-        ConvKernel c => ConvWasm.Supports(c) || DepthwiseWasm.Supports(c),
+        ConvKernel c => ConvWasm.Supports(c) || DepthwiseWasm.Supports(c) || WinogradWasm.Supports(c),
         MatMulKernel m => MatMulWasm.Supports(m),
         PoolKernel p => PoolWasm.Supports(p),
+        NormKernel n => NormWasm.Supports(n),
+        SoftmaxKernel s => SoftmaxWasm.Supports(s),
+        CopyKernel c => CopyWasm.Supports(c),
+        ResizeKernel r => ResizeWasm.Supports(r),
+        GatherElementsKernel g => GatherElementsWasm.Supports(g),
+        ConvTransposeKernel t => ConvTransposeWasm.Supports(t),
         _ => false,
     };
 

@@ -26,7 +26,8 @@ public static class RunCommand
         };
         var save = new Option<string?>("--save") { Description = "Folder to write each output as NAME.npy" };
         var profile = new Option<bool>("--profile") { Description = "Time every kernel (median over the timed runs): a table by time with GFLOP/s, totals per primitive and algorithm" };
-        var cmd = new Command("run", "Run a model package in headless Chromium and print outputs and timings") { dir, backend, input, runs, json, save, profile };
+        var threads = new Option<int>("--threads") { Description = "Wasm threads (wasmThreads)", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("run", "Run a model package in headless Chromium and print outputs and timings") { dir, backend, input, runs, json, save, profile, threads };
         cmd.SetAction(async (r, ct) =>
         {
             string path = r.GetValue(dir)!;
@@ -74,13 +75,18 @@ public static class RunCommand
                 }
             }
             int n = Math.Max(0, r.GetValue(runs));
+            int nThreads = r.GetValue(threads);
+            if (nThreads is < 1 or > 64)
+            {
+                throw new UsageException("--threads must be from 1 to 64");
+            }
             bool profiling = r.GetValue(profile);
             string? jsonFile = r.GetValue(json);
             if (jsonFile is not null && Path.GetDirectoryName(Path.GetFullPath(jsonFile)) is { } jsonDir && !Directory.Exists(jsonDir))
             {
                 throw new UsageException($"--json {Display.Quote(jsonFile)}: the folder {Display.Quote(jsonDir)} does not exist");
             }
-            var result = await BrowserPackageRunner.RunAsync(path, given, r.GetValue(backend)!, n, io.Progress, profiling, ct).ConfigureAwait(false);
+            var result = await BrowserPackageRunner.RunAsync(path, given, r.GetValue(backend)!, n, io.Progress, profiling, nThreads, ct).ConfigureAwait(false);
             if (r.GetValue(save) is { } saveDir)
             {
                 Directory.CreateDirectory(saveDir);

@@ -45,13 +45,13 @@ public static partial class BrowserPackageRunner
     private static partial System.Text.RegularExpressions.Regex PackageErrorRegex();
 
     private const string RunScript = """
-        async ({ backend, inputs, runs, profile }) => {
+        async ({ backend, inputs, runs, profile, threads }) => {
           const { load } = await import('/webdnn.mjs');
           const ctors = { f32: Float32Array, f64: Float64Array, i32: Int32Array, i64: BigInt64Array, u64: BigUint64Array,
                           u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array, bool: Uint8Array,
                           f16: Uint16Array };
           const t0 = performance.now();
-          const runner = await load('/', { backendOrder: [backend], profile });
+          const runner = await load('/', threads > 1 ? { backendOrder: [backend], profile, wasmThreads: threads } : { backendOrder: [backend], profile });
           const kernelMs = [];
           let profileError = null;
           const sample = () => {
@@ -94,10 +94,11 @@ public static partial class BrowserPackageRunner
 
     /// <summary>
     /// Runs <paramref name="packageDir"/> on <paramref name="backend"/>: the first run, then <paramref name="runs"/> timed
-    /// ones; with <paramref name="profile"/> the runtime's profile mode times each kernel of each run (<see cref="PackageRunResult.KernelMs"/>).
+    /// ones; with <paramref name="profile"/> the runtime's profile mode times each kernel of each run (<see cref="PackageRunResult.KernelMs"/>);
+    /// <paramref name="threads"/> &gt; 1 asks for that many wasm threads (<c>wasmThreads</c>; the page is cross-origin isolated).
     /// </summary>
     public static async Task<PackageRunResult> RunAsync(string packageDir, IReadOnlyDictionary<string, Tensor> inputs, string backend, int runs = 0,
-        IProgress<string>? progress = null, bool profile = false, CancellationToken ct = default)
+        IProgress<string>? progress = null, bool profile = false, int threads = 1, CancellationToken ct = default)
     {
         var manifest = PackageWriter.ReadManifest(packageDir);
         using var server = new StaticServer(packageDir);
@@ -136,7 +137,7 @@ public static partial class BrowserPackageRunner
         string json;
         try
         {
-            json = await page.EvaluateAsync<string>(RunScript, new { backend, inputs = specs, runs, profile }).ConfigureAwait(false);
+            json = await page.EvaluateAsync<string>(RunScript, new { backend, inputs = specs, runs, profile, threads }).ConfigureAwait(false);
         }
         catch (Microsoft.Playwright.PlaywrightException e)
         {

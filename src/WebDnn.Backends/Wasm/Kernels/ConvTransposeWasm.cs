@@ -9,7 +9,9 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// run into per-tap [M, C] panels (scratch), then per image and tap (a, b) the <see cref="GemmEmitter"/> computes
 /// col[M, H·W] = W_ab[M, C] · X[C, H·W] and col is added into the output at (i·s − pad + a·d, j·s − pad + b·d); the
 /// row and column ranges that land inside the output are constants of the tap. The output starts as the bias (or 0);
-/// the epilogue runs in a last pass over it (operands of the output's shape).
+/// the epilogue runs per image in a last pass over it (operands of the output's shape). Threads share the output
+/// channels in MR-row blocks: each transposes, multiplies, adds and finishes only its own rows (its own scratch), so no
+/// thread reads another's results.
 /// </summary>
 internal static class ConvTransposeWasm
 {
@@ -47,15 +49,17 @@ internal static class ConvTransposeWasm
         int taps = kh * kw, hw = h * wd, plane = oh * ow;
         int outP = k.Inputs.Length, scratch = outP + 1;
         long panelBytes = (long)taps * m * c * 4;
-        int gemm = ctx.Add(GemmEmitter.Emit(new GemmSpec(m, hw, c, APacked: false, Lda: c, BPacked: false, Ldb: hw, Ldc: hw, BiasMode.None, null, 0), ctx.Relaxed));
+        int gemm = ctx.Add(GemmEmitter.Emit(new GemmSpec(m, hw, c, APacked: false, Lda: c, BPacked: false, Ldb: hw, Ldc: hw, BiasMode.None, null, 0, Split: GemmSplit.Rows), ctx.Relaxed));
 
         int i = f.Local(ValType.I32), j = f.Local(ValType.I32), t = f.Local(ValType.I32), img = f.Local(ValType.I32), mm = f.Local(ValType.I32);
         int col = f.Local(ValType.I32), yImg = f.Local(ValType.I32), src = f.Local(ValType.I32), dst = f.Local(ValType.I32), off = f.Local(ValType.I32);
-        int v = f.Local(ValType.V128);
+        int v = f.Local(ValType.V128), eo = f.Local(ValType.I32);
         f.LocalGet(scratch).I32Const(checked((int)panelBytes)).Op(WasmOpcode.I32Add).LocalSet(col);
+        // threads: this thread's output channels, the rows its GEMMs compute
+        var own = WasmThreads.GemmRows(f, m);
 
-        // panels: P[t][mm][i] = W[i][mm][t]
-        WasmLoops.Counted(f, i, 0, c, 1, () => WasmLoops.Counted(f, mm, 0, m, 1, () => WasmLoops.Counted(f, t, 0, taps, 1, () =>
+        // panels: P[t][mm][i] = W[i][mm][t] (this thread's rows mm)
+        WasmLoops.Counted(f, i, 0, c, 1, () => WasmThreads.Each(f, mm, own, () => WasmLoops.Counted(f, t, 0, taps, 1, () =>
         {
             f.LocalGet(scratch).LocalGet(t).I32Const(m * c).Op(WasmOpcode.I32Mul).LocalGet(mm).I32Const(c).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
                 .LocalGet(i).Op(WasmOpcode.I32Add).I32Const(4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
@@ -68,7 +72,7 @@ internal static class ConvTransposeWasm
         {
             f.LocalGet(img).I32Const(checked(m * plane * 4)).Op(WasmOpcode.I32Mul).LocalGet(outP).Op(WasmOpcode.I32Add).LocalSet(yImg);
             // the output planes start as the bias
-            WasmLoops.Counted(f, mm, 0, m, 1, () =>
+            WasmThreads.Each(f, mm, own, () =>
             {
                 if (k.HasBias)
                 {
@@ -101,7 +105,7 @@ internal static class ConvTransposeWasm
                     f.LocalGet(0).LocalGet(img).I32Const(checked(c * hw * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
                     f.LocalGet(col).I32Const(0).Call(gemm);
                     int rowOff = a * dh - pt, colOff = b * dw - pl, len = j1 - j0;
-                    WasmLoops.Counted(f, mm, 0, m, 1, () => WasmLoops.Counted(f, i, i0, i1, 1, () =>
+                    WasmThreads.Each(f, mm, own, () => WasmLoops.Counted(f, i, i0, i1, 1, () =>
                     {
                         // src = col + ((mm·h + i)·w + j0)·4; dst = y + ((mm·oh + i·sh + rowOff)·ow + j0·sw + colOff)·4
                         f.LocalGet(col).LocalGet(mm).I32Const(h).Op(WasmOpcode.I32Mul).LocalGet(i).Op(WasmOpcode.I32Add).I32Const(wd * 4).Op(WasmOpcode.I32Mul)
@@ -135,21 +139,25 @@ internal static class ConvTransposeWasm
                     }));
                 }
             }
-        });
-
-        if (k.Epilogue is { } e)
-        {
-            WasmLoops.Lanes(f, off, checked((int)k.Output.Length), lanes =>
+            if (k.Epilogue is { } e)
             {
-                f.LocalGet(outP).LocalGet(off).Op(WasmOpcode.I32Add);
-                WasmExpr.Emit(f, e, q =>
+                // the epilogue over this thread's planes of the image (eo: their byte offset in the output and operands)
+                WasmThreads.Each(f, mm, own, () =>
                 {
-                    f.LocalGet(q == 0 ? outP : k.EpilogueFirstInput + q - 1).LocalGet(off).Op(WasmOpcode.I32Add);
-                    WasmMem.Load(f, 0, lanes);
+                    f.LocalGet(img).I32Const(m).Op(WasmOpcode.I32Mul).LocalGet(mm).Op(WasmOpcode.I32Add).I32Const(plane * 4).Op(WasmOpcode.I32Mul).LocalSet(eo);
+                    WasmLoops.Lanes(f, off, plane, lanes =>
+                    {
+                        f.LocalGet(outP).LocalGet(eo).Op(WasmOpcode.I32Add).LocalGet(off).Op(WasmOpcode.I32Add);
+                        WasmExpr.Emit(f, e, q =>
+                        {
+                            f.LocalGet(q == 0 ? outP : k.EpilogueFirstInput + q - 1).LocalGet(eo).Op(WasmOpcode.I32Add).LocalGet(off).Op(WasmOpcode.I32Add);
+                            WasmMem.Load(f, 0, lanes);
+                        });
+                        WasmMem.Store(f, 0, lanes);
+                    });
                 });
-                WasmMem.Store(f, 0, lanes);
-            });
-        }
+            }
+        });
         return panelBytes + (long)m * hw * 4;
     }
 

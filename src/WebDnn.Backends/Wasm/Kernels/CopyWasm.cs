@@ -11,7 +11,8 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// it maps its coordinate at run time (edge: clamp, wrap: modulo, reflect: mirror; constant: the whole row is the pad
 /// value). The row is one <c>memory.copy</c> when input and output are contiguous along it, a strided loop otherwise;
 /// when its own coordinate can leave the input, the row is unrolled at compile time into runs (copies, fills, single
-/// elements), at most <see cref="MaxRuns"/> of them.
+/// elements), at most <see cref="MaxRuns"/> of them. Threads share the outermost
+/// axis, or the elements of a copy that is one linear row; a single unrolled row runs on thread 0.
 /// </summary>
 internal static class CopyWasm
 {
@@ -310,10 +311,80 @@ internal static class CopyWasm
                 Row();
                 return;
             }
+            if (a == 0 && Injective(axes))
+            {
+                // threads: this thread's share of the outermost axis
+                WasmThreads.Loop(f, idx[0], WasmThreads.Range(f, axes[0].Size), axes[0].Size, 1, () => Nest(1));
+                return;
+            }
             WasmLoops.Counted(f, idx[a], 0, axes[a].Size, 1, () => Nest(a + 1));
         }
+        if (!Injective(axes) || (outer == 0 && (row.Mapped || plan.AllPad)))
+        {
+            WasmThreads.OnlyThreadZero(f);
+        }
+        else if (outer == 0)
+        {
+            SplitRow();
+            return;
+        }
         Nest(0);
+
+        // one linear row (no outer axis): threads share its elements, in blocks of RowBlock
+        void SplitRow()
+        {
+            int blocks = (row.Size + RowBlock - 1) / RowBlock;
+            var range = WasmThreads.Range(f, blocks);
+            int first = f.Local(ValType.I32), count = f.Local(ValType.I32);
+            // first = start·RowBlock; count = min(end·RowBlock, Size) − first (≤ 0: nothing)
+            f.LocalGet(range.Start).I32Const(RowBlock).Op(WasmOpcode.I32Mul).LocalSet(first);
+            f.LocalGet(range.End).I32Const(RowBlock).Op(WasmOpcode.I32Mul).LocalTee(count);
+            f.I32Const(row.Size).LocalGet(count).I32Const(row.Size).Op(WasmOpcode.I32LtU).Op(WasmOpcode.Select);
+            f.LocalGet(first).Op(WasmOpcode.I32Sub).LocalSet(count);
+            f.LocalGet(count).I32Const(0).Op(WasmOpcode.I32GtS);
+            f.If();
+            f.LocalGet(first).I32Const(checked((int)(row.OutStride * 4))).Op(WasmOpcode.I32Mul).I32Const(checked((int)(k.OutOffset * 4))).Op(WasmOpcode.I32Add)
+                .LocalGet(outP).Op(WasmOpcode.I32Add).LocalSet(dst);
+            f.LocalGet(first).I32Const(checked((int)(row.Lin * 4))).Op(WasmOpcode.I32Mul).I32Const(checked((int)(plan.Base * 4))).Op(WasmOpcode.I32Add)
+                .LocalGet(inP).Op(WasmOpcode.I32Add).LocalSet(src);
+            if (row.Lin == 1 && row.OutStride == 1)
+            {
+                f.LocalGet(dst).LocalGet(src).LocalGet(count).I32Const(4).Op(WasmOpcode.I32Mul).MemoryCopy();
+            }
+            else
+            {
+                f.I32Const(0).LocalSet(t);
+                f.Loop();
+                f.LocalGet(dst).LocalGet(t).I32Const(checked((int)(row.OutStride * 4))).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add);
+                f.LocalGet(src).LocalGet(t).I32Const(checked((int)(row.Lin * 4))).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).Mem(WasmOpcode.I32Load);
+                f.Mem(WasmOpcode.I32Store);
+                f.LocalGet(t).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(t).LocalGet(count).Op(WasmOpcode.I32LtS).BrIf(0);
+                f.End();
+            }
+            f.End();
+        }
     }
+
+    /// <summary>
+    /// Whether no two iterations write the same output element (the axes' output strides, in increasing order, each
+    /// at least the span of the ones below): then threads that share the iterations never write the same byte.
+    /// </summary>
+    private static bool Injective(Axis[] axes)
+    {
+        long span = 1;
+        foreach (var ax in axes.Where(a => a.Size > 1).OrderBy(a => a.OutStride))
+        {
+            if (ax.OutStride < span)
+            {
+                return false;
+            }
+            span = ax.OutStride * ax.Size;
+        }
+        return true;
+    }
+
+    /// <summary>Elements per thread work unit of a copy that is a single row.</summary>
+    private const int RowBlock = 1024;
 
     /// <summary>Replaces local c (an input coordinate of an axis of size d) by the coordinate it reads; constant mode leaves it (the row is guarded).</summary>
     private static void MapAtRunTime(FunctionBody f, PadMode mode, int c, int d)

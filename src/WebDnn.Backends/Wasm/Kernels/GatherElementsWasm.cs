@@ -8,7 +8,7 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// gather_elements (f32, i32 or bool data, i32 indices): nested loops over the indices' shape with the data offset of
 /// every axis but <c>Axis</c> advanced by its stride; each element loads its index (negative ones count from the end)
 /// and copies one element. An index outside [−n, n) traps (<c>unreachable</c>), which the runtime reports as a failure of
-/// this kernel and its node, as <see cref="GatherWasm"/> does.
+/// this kernel and its node, as <see cref="GatherWasm"/> does. Threads share the first axis of the indices.
 /// </summary>
 internal static class GatherElementsWasm
 {
@@ -38,12 +38,25 @@ internal static class GatherElementsWasm
         var strides = Tensor.Strides(ds);
         int n = ds[k.Axis], axisStride = strides[k.Axis] * size;
         const int data = 0, indices = 1, outP = 2;
-        int pi = f.Local(ValType.I32), po = f.Local(ValType.I32), q = f.Local(ValType.I32);
-        f.LocalGet(indices).LocalSet(pi);
-        f.LocalGet(outP).LocalSet(po);
+        int pi = f.Local(ValType.I32), po = f.Local(ValType.I32), q = f.Local(ValType.I32), i0 = f.Local(ValType.I32), pd = f.Local(ValType.I32);
         // the indices' axes; the data pointer skips Axis (its offset comes from the index)
         var axes = ishape.Select((d, a) => (d, a == k.Axis ? 0 : strides[a] * size)).ToList();
-        WasmLoops.Strided(f, axes, data, p =>
+        // threads: this thread's share of the first axis, with its pointers at its first element
+        var range = WasmThreads.Range(f, ishape[0]);
+        int inner = checked((int)Tensor.ElementCount(ishape.AsSpan(1)));
+        f.LocalGet(indices).LocalGet(range.Start).I32Const(checked(inner * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(pi);
+        f.LocalGet(outP).LocalGet(range.Start).I32Const(checked(inner * size)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(po);
+        f.LocalGet(data).LocalGet(range.Start).I32Const(axes[0].Item2).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(pd);
+        WasmThreads.Loop(f, i0, range, ishape[0], 1, () =>
+        {
+            Elements();
+            if (axes[0].Item2 != 0)
+            {
+                f.LocalGet(pd).I32Const(axes[0].Item2).Op(WasmOpcode.I32Add).LocalSet(pd);
+            }
+        });
+
+        void Elements() => WasmLoops.Strided(f, axes.Skip(1).ToList(), pd, p =>
         {
             // q = indices[i], + n when negative; trap outside [0, n)
             f.LocalGet(pi).Mem(WasmOpcode.I32Load).LocalTee(q);

@@ -8,7 +8,7 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// norm, f32 (LayerNormalization, InstanceNormalization): per row of N, three passes of four lanes — the mean, the biased
 /// variance as Σ(x − mean)² (two passes, as the reference, not E[x²] − mean²), then (x − mean)·rsqrt·scale + bias. The
 /// last N mod 4 lanes are masked out of the sums. Scale and bias are vectors over n, or one splat value per row
-/// (per channel).
+/// (per channel). Threads share the rows.
 /// </summary>
 internal static class NormWasm
 {
@@ -33,7 +33,8 @@ internal static class NormWasm
             f.LocalGet(ptr).LocalGet(off).Op(WasmOpcode.I32Add);
             WasmMem.Load(f, 0, lanes);
         }
-        WasmLoops.Counted(f, row, 0, k.Outer, 1, () =>
+        // threads: this thread's rows (WasmThreads)
+        WasmThreads.Loop(f, row, WasmThreads.Range(f, k.Outer), k.Outer, 1, () =>
         {
             f.LocalGet(row).I32Const(checked(n * 4)).Op(WasmOpcode.I32Mul).LocalTee(px).LocalGet(outP).Op(WasmOpcode.I32Add).LocalSet(po);
             f.LocalGet(px).LocalGet(0).Op(WasmOpcode.I32Add).LocalSet(px);

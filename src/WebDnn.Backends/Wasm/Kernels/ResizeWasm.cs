@@ -11,7 +11,8 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// resized merge into planes. Per output row (every axis but the last fixed) the taps of the outer axes are combined
 /// once into offsets and weight products; each output element then sums, per combination, its last-axis taps
 /// (unrolled: nearest is one load, linear two, cubic four). A row or element marked outside writes the extrapolation
-/// value. Sums are in f32 (the reference's in double).
+/// value. Sums are in f32 (the reference's in double). Threads share the planes (each copies the tables into its own
+/// scratch).
 /// </summary>
 internal static class ResizeWasm
 {
@@ -82,6 +83,7 @@ internal static class ResizeWasm
         const int inP = 0, outP = 1, scratch = 2;
         if (axes.Count == 0)
         {
+            WasmThreads.OnlyThreadZero(f);
             f.LocalGet(outP).LocalGet(inP).I32Const(checked((int)k.Output.ByteLength)).MemoryCopy();
             return 0;
         }
@@ -279,10 +281,12 @@ internal static class ResizeWasm
             WasmLoops.Counted(f, o[a], 0, ys[lead + a], 1, () => Outer(a + 1));
         }
 
-        f.LocalGet(outP).LocalSet(po);
-        WasmLoops.Counted(f, plane, 0, planes, 1, () =>
+        // threads: this thread's planes
+        int planeOut = checked((int)Tensor.ElementCount(ys.AsSpan(lead)) * 4);
+        WasmThreads.Loop(f, plane, WasmThreads.Range(f, planes), planes, 1, () =>
         {
             f.LocalGet(inP).LocalGet(plane).I32Const(planeIn).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(xb);
+            f.LocalGet(outP).LocalGet(plane).I32Const(planeOut).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(po);
             Outer(0);
         });
         return (table.Count + 15) / 16 * 16;

@@ -8,7 +8,8 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// softmax, f32, over the middle axis of [Outer, N, Inner]: the max, Σ exp(x − max) with the exponentials stored, then
 /// a multiply by 1/Σ. Inner = 1 (the last axis): four lanes along N, the tail masked (−∞ for the max, 0 for the sum),
 /// lanes combined at the end; Inner &gt; 1: four lanes along Inner, each lane its own softmax. LogSoftmax sums the
-/// exponentials without storing them and writes (x − max) − log Σ (<see cref="WasmExpr.Log"/>).
+/// exponentials without storing them and writes (x − max) − log Σ (<see cref="WasmExpr.Log"/>). Threads share the
+/// Outer slices.
 /// </summary>
 internal static class SoftmaxWasm
 {
@@ -33,7 +34,7 @@ internal static class SoftmaxWasm
         int n = k.N, outP = 1;
         int row = f.Local(ValType.I32), px = f.Local(ValType.I32), po = f.Local(ValType.I32), off = f.Local(ValType.I32);
         int acc = f.Local(ValType.V128), max = f.Local(ValType.V128), e = f.Local(ValType.V128);
-        WasmLoops.Counted(f, row, 0, k.Outer, 1, () =>
+        WasmThreads.Loop(f, row, WasmThreads.Range(f, k.Outer), k.Outer, 1, () =>
         {
             f.LocalGet(row).I32Const(checked(n * 4)).Op(WasmOpcode.I32Mul).LocalTee(px).LocalGet(outP).Op(WasmOpcode.I32Add).LocalSet(po);
             f.LocalGet(px).LocalGet(0).Op(WasmOpcode.I32Add).LocalSet(px);
@@ -113,7 +114,7 @@ internal static class SoftmaxWasm
         int n = k.N, inner = k.Inner, outP = 1, stride = checked(inner * 4);
         int outer = f.Local(ValType.I32), j = f.Local(ValType.I32), off = f.Local(ValType.I32), px = f.Local(ValType.I32), po = f.Local(ValType.I32);
         int acc = f.Local(ValType.V128), max = f.Local(ValType.V128), e = f.Local(ValType.V128);
-        WasmLoops.Counted(f, outer, 0, k.Outer, 1, () =>
+        WasmThreads.Loop(f, outer, WasmThreads.Range(f, k.Outer), k.Outer, 1, () =>
         {
             WasmLoops.Lanes(f, off, inner, lanes =>
             {

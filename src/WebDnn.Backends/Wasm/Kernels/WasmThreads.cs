@@ -82,6 +82,34 @@ internal static class WasmThreads
         f.End();
     }
 
+    /// <summary>
+    /// This thread's rows [lo, hi) of <paramref name="rows"/>, in two new locals: the MR-row blocks that a
+    /// <see cref="GemmSplit.Rows"/> GEMM over as many rows gives this thread (same chunks), so a kernel can post-process
+    /// exactly the rows its own GEMM wrote.
+    /// </summary>
+    public static (int Lo, int Hi) GemmRows(FunctionBody f, int rows)
+    {
+        var blocks = Range(f, (rows + GemmEmitter.MR - 1) / GemmEmitter.MR);
+        int lo = f.Local(ValType.I32), hi = f.Local(ValType.I32);
+        f.LocalGet(blocks.Start).I32Const(GemmEmitter.MR).Op(WasmOpcode.I32Mul).LocalSet(lo);
+        Min(f, () => f.LocalGet(blocks.End).I32Const(GemmEmitter.MR).Op(WasmOpcode.I32Mul), rows);
+        f.LocalSet(hi);
+        return (lo, hi);
+    }
+
+    /// <summary>for (v = lo; v &lt; hi; v++) body, lo and hi locals: none when empty.</summary>
+    public static void Each(FunctionBody f, int v, (int Lo, int Hi) range, Action body)
+    {
+        f.LocalGet(range.Lo).LocalSet(v);
+        f.Block();
+        f.LocalGet(v).LocalGet(range.Hi).Op(WasmOpcode.I32GeU).BrIf(0);
+        f.Loop();
+        body();
+        f.LocalGet(v).I32Const(1).Op(WasmOpcode.I32Add).LocalTee(v).LocalGet(range.Hi).Op(WasmOpcode.I32LtU).BrIf(0);
+        f.End();
+        f.End();
+    }
+
     /// <summary>Pushes min(value, bound) (unsigned) for the value <paramref name="push"/> pushes (evaluated once).</summary>
     private static void Min(FunctionBody f, Action push, int bound)
     {

@@ -12,6 +12,10 @@ namespace WebDnn.Backends.Wasm.Kernels;
 /// [C, tiles]; (3) α² GEMMs M_ξ = U_ξ · V_ξ (<see cref="GemmEmitter"/>); (4) the output transform Y = Aᵀ M A adds the
 /// bias, applies the fused epilogue and stores. The transforms are f32x4 with one tile per lane (4 horizontally
 /// adjacent tiles; a row of tiles is rounded up to a multiple of 4, the extra tiles computed on zeros and not stored).
+/// Threads (<see cref="WasmThreads"/>) share the output channels in MR-row blocks: each thread pads and transforms the
+/// whole band into its own scratch (steps 1–2, repeated on every thread: O(C·tiles), small next to the GEMMs'
+/// O(M·C·tiles)), then runs the GEMMs on its row blocks of U and the output transform on the same channels, so no
+/// stage reads another thread's results and the kernel needs no barrier inside.
 /// </summary>
 internal static class WinogradWasm
 {
@@ -146,7 +150,7 @@ internal static class WinogradWasm
         int outP = k.Inputs.Length, scratchP = outP + 1;
         int mp = ConvWasm.RoundUp(p.M, GemmEmitter.MR);
         int fullBands = p.Th / p.R, rem = p.Th % p.R;
-        var spec = new GemmSpec(p.M, p.Tb, p.C, APacked: true, p.C, BPacked: false, Ldb: p.Tb, Ldc: p.Tb, BiasMode.None, null, 0);
+        var spec = new GemmSpec(p.M, p.Tb, p.C, APacked: true, p.C, BPacked: false, Ldb: p.Tb, Ldc: p.Tb, BiasMode.None, null, 0, Split: GemmSplit.Rows);
         int gemmFull = ctx.Add(GemmEmitter.Emit(spec, ctx.Relaxed));
         int gemmLast = rem > 0 ? ctx.Add(GemmEmitter.Emit(spec with { N = rem * p.Twp }, ctx.Relaxed)) : -1;
         int pad = ctx.Add(PadBand(p));
@@ -420,35 +424,36 @@ internal static class WinogradWasm
             }
         }
 
-        f.I32Const(0).LocalSet(oc);
-        f.Loop();
-        if (k.HasBias)
+        // this thread's output channels: the MR-row blocks its GEMMs computed (the same split, see Emit)
+        WasmThreads.Each(f, oc, WasmThreads.GemmRows(f, p.M), () =>
         {
-            f.LocalGet(Bias).LocalGet(oc).I32Const(4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).Mem(WasmOpcode.V128Load32Splat).LocalSet(bv);
-        }
-        f.I32Const(0).LocalSet(r);
-        f.Loop();
-        f.LocalGet(ty0P).LocalGet(r).Op(WasmOpcode.I32Add).LocalSet(ty);
-        // mg = mbuf + (oc·Tb + r·Twp)·4; go = (oc·OH·OW + ty·m·OW)·4
-        f.LocalGet(Mb).LocalGet(oc).I32Const(checked(p.Tb * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
-            .LocalGet(r).I32Const(p.Twp * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(mg);
-        f.LocalGet(oc).I32Const(checked(p.OH * p.OW * 4)).Op(WasmOpcode.I32Mul)
-            .LocalGet(ty).I32Const(checked(m * p.OW * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(go);
-        if (lastRows < m)
-        {
-            f.LocalGet(ty).I32Const(p.Th - 1).Op(WasmOpcode.I32Eq);
-            f.If();
-            Row(lastRows);
-            f.Else();
-            Row(m);
-            f.End();
-        }
-        else
-        {
-            Row(m);
-        }
-        Next(f, r, () => f.LocalGet(rowsP));
-        Next(f, oc, () => f.I32Const(p.M));
+            if (k.HasBias)
+            {
+                f.LocalGet(Bias).LocalGet(oc).I32Const(4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).Mem(WasmOpcode.V128Load32Splat).LocalSet(bv);
+            }
+            f.I32Const(0).LocalSet(r);
+            f.Loop();
+            f.LocalGet(ty0P).LocalGet(r).Op(WasmOpcode.I32Add).LocalSet(ty);
+            // mg = mbuf + (oc·Tb + r·Twp)·4; go = (oc·OH·OW + ty·m·OW)·4
+            f.LocalGet(Mb).LocalGet(oc).I32Const(checked(p.Tb * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add)
+                .LocalGet(r).I32Const(p.Twp * 4).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(mg);
+            f.LocalGet(oc).I32Const(checked(p.OH * p.OW * 4)).Op(WasmOpcode.I32Mul)
+                .LocalGet(ty).I32Const(checked(m * p.OW * 4)).Op(WasmOpcode.I32Mul).Op(WasmOpcode.I32Add).LocalSet(go);
+            if (lastRows < m)
+            {
+                f.LocalGet(ty).I32Const(p.Th - 1).Op(WasmOpcode.I32Eq);
+                f.If();
+                Row(lastRows);
+                f.Else();
+                Row(m);
+                f.End();
+            }
+            else
+            {
+                Row(m);
+            }
+            Next(f, r, () => f.LocalGet(rowsP));
+        });
         return f;
     }
 

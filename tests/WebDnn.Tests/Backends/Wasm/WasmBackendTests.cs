@@ -34,7 +34,7 @@ public sealed partial class WasmBackendTests : IDisposable
     /// Compiles for wasm (or <paramref name="backend"/>, a wasm backend with another target), runs both module variants,
     /// compares; returns the kernels' manifest entries.
     /// </summary>
-    private List<string?> Check(ProgramBuilder pb, int expectNative, double atol = F32Atol, IBackend? backend = null)
+    private List<string?> Check(ProgramBuilder pb, int expectNative, double atol = F32Atol, IBackend? backend = null, int[]? threads = null)
     {
         string pkg = Path.Combine(_dir, "pkg");
         var manifest = backend is null ? PackageWriter.Write(pb.Program, pkg, ["wasm"]) : PackageWriter.Write(pb.Program, pkg, [backend]);
@@ -52,7 +52,8 @@ public sealed partial class WasmBackendTests : IDisposable
         var expected = KernelReference.Run(pb.Program, pb.InputValues);
         // in the default worker (both module variants), then on 3 threads sharing the memory (uneven splits, threads
         // with no share): the same bytes as on 1 thread, since a split changes no sum's order
-        (string[] Flags, string? Options)[] runs = [([], null), .. hasRelaxed ? [([WasmNode.RelaxedFlag], null)] : Array.Empty<(string[], string?)>(), ([], """{"wasmThreads":3}""")];
+        (string[] Flags, string? Options)[] runs = [([], null), .. hasRelaxed ? [([WasmNode.RelaxedFlag], null)] : Array.Empty<(string[], string?)>(),
+            .. (threads ?? [3]).Select(t => (Array.Empty<string>(), (string?)$"{{\"wasmThreads\":{t}}}"))];
         NodeResult? single = null;
         foreach (var (flags, options) in runs)
         {
