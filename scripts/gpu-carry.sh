@@ -48,7 +48,7 @@ if [ -n "$peers" ] && [ -x runtime/node_modules/.bin/esbuild ]; then
   entry=$(dirname "$peers")/tfjs-node-entry.mjs
   printf "import * as tf from '@tensorflow/tfjs'; import '@tensorflow/tfjs-backend-webgpu'; globalThis.tf = { ...tf };\n" > "$entry"
   runtime/node_modules/.bin/esbuild "$entry" --bundle --platform=node --format=esm --minify --external:webgpu \
-    --log-level=warning --outfile="$out/tfjs-node.mjs"
+    --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" --log-level=warning --outfile="$out/tfjs-node.mjs"
 else
   echo "[gpu-carry] no TF.js peers installed (run one 'webdnn bench ... --vs tfjs' first): TF.js rows will say n/a" >&2
 fi
