@@ -30,7 +30,7 @@ public sealed class WasmBackend : IBackend
 
     public IReadOnlySet<string> Primitives => JsWriter.Primitives;
 
-    public IReadOnlyList<IKernelPass> KernelPasses => KernelPipelines.WithPacking(new WasmPackWeights(), concatInPlace: true);
+    public IReadOnlyList<IKernelPass> KernelPasses => KernelPipelines.WithPacking(new WasmPackWeights(), new WriteConcatInPlace());
 
     public IReadOnlyList<BackendKernel> Write(TargetProgram tp, BackendOutput output)
     {

@@ -10,17 +10,11 @@ public static class KernelPipelines
     /// <summary>Weight splitting (targets with a binding limit), algorithm choice, layouts, memory plan: every backend's base pipeline.</summary>
     public static IReadOnlyList<IKernelPass> Standard() => Build(null);
 
-    /// <summary><see cref="Standard"/> with <paramref name="concatInPlace"/> in its place (WebGPU: pieces at any element).</summary>
-    public static IReadOnlyList<IKernelPass> WithConcatInPlace(WriteConcatInPlace concatInPlace) => Build(null, concatInPlace);
-
-    /// <summary>The standard pipeline with a backend's packing pass and the given concat-in-place pass.</summary>
-    public static IReadOnlyList<IKernelPass> WithPacking(IKernelPass packing, WriteConcatInPlace concatInPlace) => Build(packing, concatInPlace);
-
     /// <summary>
-    /// <see cref="Standard"/> with the backend's <paramref name="packing"/> pass in its place, and for a target that
-    /// addresses buffers by byte offset, <see cref="WriteConcatInPlace"/> when <paramref name="concatInPlace"/>.
+    /// <see cref="Standard"/> with the backend's <paramref name="packing"/> pass in its place and, for a target whose
+    /// kernels address buffers by offset, <paramref name="concatInPlace"/> (wasm: 16-byte pieces; webgpu: any element).
     /// </summary>
-    public static IReadOnlyList<IKernelPass> WithPacking(IKernelPass packing, bool concatInPlace = false) => Build(packing, concatInPlace ? new WriteConcatInPlace() : null);
+    public static IReadOnlyList<IKernelPass> WithPacking(IKernelPass packing, WriteConcatInPlace? concatInPlace = null) => Build(packing, concatInPlace);
 
     private static IReadOnlyList<IKernelPass> Build(IKernelPass? packing, WriteConcatInPlace? concatInPlace = null) =>
     [

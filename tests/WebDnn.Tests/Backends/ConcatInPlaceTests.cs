@@ -8,6 +8,7 @@ using WebDnn.Onnx.Protos;
 using WebDnn.Tests.Support;
 using WebDnn.Tooling.Oracle;
 using Xunit.Abstractions;
+using static WebDnn.Tests.Support.OnnxParts;
 
 namespace WebDnn.Tests.Backends;
 
@@ -23,16 +24,6 @@ public sealed class ConcatInPlaceTests(ITestOutputHelper output) : IDisposable
     private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
-
-    private static float[] Values(int n, int seed)
-    {
-        var rng = new Random(seed);
-        return [.. Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
-    }
-
-    private static AttributeProto Ints(string name, params long[] v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { v } };
-
-    private static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v };
 
     private string Model() => new OnnxBuilder()
         .Input("x", 1, 1, 64, 3, 3)

@@ -4,6 +4,7 @@ using WebDnn.Core;
 using WebDnn.Onnx.Protos;
 using WebDnn.Tests.Support;
 using WebDnn.Tooling.Oracle;
+using static WebDnn.Tests.Support.OnnxParts;
 
 namespace WebDnn.Tests.Backends;
 
@@ -24,10 +25,6 @@ public sealed class WebGpuConvTransposeTests : IDisposable
         var rng = new Random(seed);
         return [.. Enumerable.Range(0, (int)n).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
     }
-
-    private static AttributeProto Ints(string name, params long[] v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { v } };
-
-    private static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v };
 
     public static TheoryData<string, long[], int, long[], long[], long[], long[], int, bool, bool> Cases() => new()
     {

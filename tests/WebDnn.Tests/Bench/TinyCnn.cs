@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Google.Protobuf;
 using WebDnn.Onnx.Protos;
+using static WebDnn.Tests.Support.OnnxParts;
 
 namespace WebDnn.Tests.Bench;
 
@@ -93,12 +94,4 @@ public static class TinyCnn
         };
     }
 
-    private static AttributeProto Ints(string name, params long[] v)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(v);
-        return a;
-    }
-
-    private static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v };
 }

@@ -7,6 +7,7 @@ using WebDnn.Tests.Support;
 using WebDnn.Tooling.Oracle;
 using WebDnn.Tooling.Packages;
 using Xunit.Abstractions;
+using static WebDnn.Tests.Support.OnnxParts;
 
 namespace WebDnn.Tests.Browser;
 
@@ -23,14 +24,6 @@ public sealed class WebGpuSplitBrowserTests(ITestOutputHelper output) : IDisposa
     private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
-
-    private static float[] Values(int n, int seed)
-    {
-        var rng = new Random(seed);
-        return [.. Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
-    }
-
-    private static AttributeProto Ints(string name, params long[] v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { v } };
 
     private string Model()
     {

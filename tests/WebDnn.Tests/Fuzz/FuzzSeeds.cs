@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using WebDnn.Onnx.Protos;
 using WebDnn.Tests.Support;
+using static WebDnn.Tests.Support.OnnxParts;
 
 namespace WebDnn.Tests.Fuzz;
 
@@ -28,12 +29,6 @@ internal static class FuzzSeeds
         }
         return seeds;
     }
-
-    private static AttributeProto Ints(string name, params long[] v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { v } };
-
-    private static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v };
-
-    private static AttributeProto Float(string name, float v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = v };
 
     private static float[] Ramp(int n, float scale = 0.1f) => Enumerable.Range(0, n).Select(i => ((i * 7919) % 17 - 8) * scale).ToArray();
 

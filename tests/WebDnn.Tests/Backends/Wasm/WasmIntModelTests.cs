@@ -5,6 +5,7 @@ using WebDnn.Core;
 using WebDnn.Onnx.Protos;
 using WebDnn.Tests.Support;
 using WebDnn.Tooling.Oracle;
+using static WebDnn.Tests.Support.OnnxParts;
 
 namespace WebDnn.Tests.Backends.Wasm;
 
@@ -21,10 +22,6 @@ public sealed class WasmIntModelTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private const int I32 = (int)DataType.Int32, I64 = (int)DataType.Int64, F32 = (int)DataType.Float32, Bool = (int)DataType.Bool;
-
-    private static AttributeProto Int(string name, long v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = v };
-
-    private static AttributeProto Ints(string name, params long[] v) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { v } };
 
     private static TensorProto Long(string name, long v) => new() { Name = name, DataType = I64, Int64Data = { v } };
 
