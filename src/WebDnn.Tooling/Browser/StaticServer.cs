@@ -124,14 +124,21 @@ public sealed partial class StaticServer : IDisposable
             {
                 listener.Start();
             }
-            catch (HttpListenerException e)
+            catch (Exception e) when (e is HttpListenerException or SocketException)
             {
-                listener.Close();
+                // Another process may take the port between FreePort() and Start(): pick again.
+                try
+                {
+                    listener.Close();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
                 if (RequestedPort != 0)
                 {
                     throw new UsageException($"cannot listen on 127.0.0.1:{port} ({e.Message}); pick another --port");
                 }
-                if (attempt < 5)
+                if (attempt < 10)
                 {
                     continue;
                 }
