@@ -7,7 +7,10 @@
 # writes .gpu-carry/NAME/MODEL.tar.xz (one per model) and .gpu-carry/NAME/tfjs-node.mjs; on the GPU machine
 #   bash .gpu-carry/NAME/on-device.sh [bench|profile|breakdown]...   (unpacks, runs, leaves results in $OUT/NAME.tar.xz)
 # and here, once $OUT's archive is unpacked into .gpu-carry/NAME/back/:
-#   webdnn bench MODEL --engine node --node-dir .gpu-carry/NAME/back/MODEL --assemble --json bench/results/h200/...
+#   cp .gpu-carry/NAME/back/MODEL/page*.json .gpu-carry/NAME.prepared/MODEL/
+#   webdnn bench MODEL --engine node --node-dir .gpu-carry/NAME.prepared/MODEL --assemble --json bench/results/h200/...
+# (NAME.prepared keeps each model's prepared folder, outside the carried one, so --assemble can check the outputs
+# against native ONNX Runtime.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: scripts/gpu-carry.sh NAME MODEL..." >&2; exit 2; }
@@ -31,14 +34,15 @@ fi
 
 out=.gpu-carry/$name
 work=$(mktemp -d)
-rm -rf "$out"; mkdir -p "$out"
+prepared=.gpu-carry/$name.prepared
+rm -rf "$out" "$prepared"; mkdir -p "$out" "$prepared"
 for m in "$@"; do
   model=$m; [ -f "$model" ] || model=$shared/models/$m.onnx.gz
   base=$(basename "$model"); base=${base%.gz}; base=${base%.onnx}
   echo "[gpu-carry] $base" >&2
   "${cli[@]}" bench "$model" --backends webgpu --vs onnxruntime-web,tfjs --engine node --node-dir "$work/$base" >/dev/null
   tar -C "$work" -cf - "$base" | xz -6 -T2 > "$out/$base.tar.xz"
-  rm -rf "${work:?}/$base"
+  mv "$work/$base" "$prepared/$base"
 done
 rmdir "$work"
 
